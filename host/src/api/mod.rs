@@ -1,0 +1,67 @@
+//! The HTTP API: routes, extractors and the mapping of errors to problem documents.
+//! Handlers are thin: they read the request, call the service layer, and shape the response.
+
+mod body;
+mod entity_types;
+mod openapi;
+pub mod ops;
+mod problem;
+mod records;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+
+pub use self::body::{BodyLimit, DEFAULT_BODY_LIMIT};
+pub use self::openapi::build as openapi_document;
+pub use self::records::DEFAULT_WORKSPACE;
+use crate::error::Error;
+use crate::service::App;
+
+/// Body limit of the bulk endpoint: up to `MAX_BULK_ITEMS` records.
+pub const BULK_BODY_LIMIT: usize = 32 * 1024 * 1024;
+
+/// Every route of the host.
+pub fn router(app: Arc<App>, body_limit: usize) -> Router {
+    let single = Router::new()
+        .route("/api/v1/entity-types", get(entity_types::list).post(entity_types::create))
+        .route(
+            "/api/v1/entity-types/{name}",
+            get(entity_types::get).put(entity_types::update).delete(entity_types::delete),
+        )
+        .route("/api/v1/entity-types/{name}/versions", get(entity_types::versions))
+        .route("/api/v1/entity-types/{name}/versions/{version}", get(entity_types::version))
+        .route("/api/v1/records/{type}", get(records::list).post(records::create))
+        .route(
+            "/api/v1/records/{type}/{id}",
+            get(records::get).put(records::replace).patch(records::patch).delete(records::delete),
+        )
+        .route("/api/v1/records/{type}/{id}/related/{source_type}", get(records::related))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::Extension(BodyLimit(body_limit)));
+    let bulk = Router::new()
+        .route("/api/v1/records/{type}/bulk", post(records::bulk))
+        .layer(DefaultBodyLimit::max(BULK_BODY_LIMIT))
+        .layer(axum::Extension(BodyLimit(BULK_BODY_LIMIT)));
+    Router::new()
+        .merge(single)
+        .merge(bulk)
+        .route("/api/v1/openapi.json", get(openapi::document))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(ops::request_context))
+        .with_state(app)
+}
+
+async fn not_found(uri: axum::http::Uri) -> Error {
+    Error::not_found(format!("route '{}'", uri.path()))
+}
+
+async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> Error {
+    Error::MethodNotAllowed { detail: format!("{method} is not allowed on '{}'", uri.path()) }
+}

@@ -1,0 +1,182 @@
+//! Command line and configuration. Every setting can come from a flag, an `XRM_*` environment
+//! variable or the config file, in that order of precedence; `xrm --help` documents them all.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde::Deserialize;
+
+use crate::store::{SqliteSync, StoreConfig};
+
+/// xrm: an xRM platform. Entity types are JSON Schema documents; the host stores, validates,
+/// queries and secures their records.
+#[derive(Debug, Parser)]
+#[command(name = "xrm", version, about, long_about = None)]
+pub struct Cli {
+    /// A TOML config file whose keys are the long flag names with underscores
+    /// (listen, data_dir, database_url, …). Flags and XRM_* variables override it.
+    #[arg(long, env = "XRM_CONFIG", global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server (migrating the database first).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate(DatabaseArgs),
+}
+
+/// Where the data lives.
+#[derive(Debug, Args, Default, Clone)]
+pub struct DatabaseArgs {
+    /// Directory of the embedded SQLite database [default: ./xrm-data]
+    #[arg(long, env = "XRM_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// PostgreSQL URL (postgres://user:password@host/db) for production; without it the
+    /// embedded SQLite file in the data directory is used.
+    #[arg(long, env = "XRM_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Most database connections the host opens [default: 16]
+    #[arg(long, env = "XRM_MAX_CONNECTIONS", value_name = "N")]
+    pub max_connections: Option<u32>,
+
+    /// SQLite durability: normal survives a process crash, full also a power loss [default: normal]
+    #[arg(long, env = "XRM_SQLITE_SYNC", value_enum)]
+    pub sqlite_sync: Option<SqliteSync>,
+}
+
+/// Settings of `xrm serve`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    /// Address to listen on; port 0 picks a free port [default: 127.0.0.1:8080]
+    #[arg(long, env = "XRM_LISTEN", value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+
+    /// Load the shipped entity types and a demo data set into an empty workspace.
+    #[arg(long, env = "XRM_DEMO")]
+    pub demo: bool,
+
+    /// Log format on stderr [default: human]
+    #[arg(long, env = "XRM_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+
+    /// Log filter, e.g. `info` or `xrm=debug,sqlx=warn` [default: info]
+    #[arg(long, env = "XRM_LOG", value_name = "FILTER")]
+    pub log: Option<String>,
+
+    /// Largest request body for single records and schemas, in bytes [default: 1048576]
+    #[arg(long, env = "XRM_MAX_BODY_BYTES", value_name = "BYTES")]
+    pub max_body_bytes: Option<usize>,
+
+    /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C [default: 30]
+    #[arg(long, env = "XRM_SHUTDOWN_TIMEOUT", value_name = "SECONDS")]
+    pub shutdown_timeout: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+/// The config file: the same settings as the flags.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    max_connections: Option<u32>,
+    sqlite_sync: Option<SqliteSync>,
+    demo: Option<bool>,
+    log_format: Option<LogFormat>,
+    log: Option<String>,
+    max_body_bytes: Option<usize>,
+    shutdown_timeout: Option<u64>,
+}
+
+/// The resolved settings of the server.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub listen: SocketAddr,
+    pub store: StoreConfig,
+    pub demo: bool,
+    pub log_format: LogFormat,
+    pub log: String,
+    pub max_body_bytes: usize,
+    pub shutdown_timeout: Duration,
+}
+
+fn read_file(path: Option<&Path>) -> Result<FileConfig, String> {
+    let Some(path) = path else { return Ok(FileConfig::default()) };
+    let text = std::fs::read_to_string(path).map_err(|error| format!("cannot read config file {}: {error}", path.display()))?;
+    toml::from_str(&text).map_err(|error| format!("config file {}: {error}", path.display()))
+}
+
+fn store_config(args: &DatabaseArgs, file: &FileConfig) -> StoreConfig {
+    StoreConfig {
+        database_url: args.database_url.clone().or_else(|| file.database_url.clone()).filter(|u| !u.is_empty()),
+        data_dir: args.data_dir.clone().or_else(|| file.data_dir.clone()).unwrap_or_else(|| PathBuf::from("xrm-data")),
+        max_connections: args.max_connections.or(file.max_connections).unwrap_or(16).max(1),
+        sqlite_sync: args.sqlite_sync.or(file.sqlite_sync).unwrap_or(SqliteSync::Normal),
+        acquire_timeout: Duration::from_secs(10),
+    }
+}
+
+/// Resolves `xrm serve`'s settings: flag, then environment (both via clap), then file, then default.
+pub fn serve_config(args: &ServeArgs, config_file: Option<&Path>) -> Result<ServeConfig, String> {
+    let file = read_file(config_file)?;
+    Ok(ServeConfig {
+        listen: args.listen.or(file.listen).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+        store: store_config(&args.database, &file),
+        demo: args.demo || file.demo.unwrap_or(false),
+        log_format: args.log_format.or(file.log_format).unwrap_or(LogFormat::Human),
+        log: args.log.clone().or_else(|| file.log.clone()).unwrap_or_else(|| "info".to_owned()),
+        max_body_bytes: args.max_body_bytes.or(file.max_body_bytes).unwrap_or(crate::api::DEFAULT_BODY_LIMIT),
+        shutdown_timeout: Duration::from_secs(args.shutdown_timeout.or(file.shutdown_timeout).unwrap_or(30)),
+    })
+}
+
+/// Resolves `xrm migrate`'s settings.
+pub fn migrate_config(args: &DatabaseArgs, config_file: Option<&Path>) -> Result<StoreConfig, String> {
+    Ok(store_config(args, &read_file(config_file)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_override_the_file_and_the_file_overrides_defaults() {
+        let dir = std::env::temp_dir().join(format!("xrm-config-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("xrm.toml");
+        std::fs::write(&path, "listen = \"127.0.0.1:9000\"\nmax_connections = 4\nlog = \"debug\"\n").unwrap();
+        let args = ServeArgs { log: Some("warn".into()), ..ServeArgs::default() };
+        let config = serve_config(&args, Some(&path)).unwrap();
+        assert_eq!(config.listen.port(), 9000);
+        assert_eq!(config.store.max_connections, 4);
+        assert_eq!(config.log, "warn");
+        assert_eq!(config.store.data_dir, PathBuf::from("xrm-data"));
+        std::fs::write(&path, "lisen = \"x\"\n").unwrap();
+        assert!(serve_config(&args, Some(&path)).unwrap_err().contains("lisen"));
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

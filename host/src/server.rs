@@ -1,0 +1,98 @@
+//! Running the host: open the store, optionally load the demo, serve HTTP until a signal, then
+//! drain in-flight requests and close the database cleanly.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::config::ServeConfig;
+use crate::error::{Error, Result};
+use crate::service::{Actor, App, BulkMode};
+use crate::store::Store;
+
+/// Serves until SIGTERM or Ctrl-C. Prints `xrm listening on http://ADDR` on stdout once the
+/// socket is bound, so scripts and tests can wait for it.
+pub async fn serve(config: ServeConfig) -> Result<()> {
+    let store = Store::open(&config.store).await?;
+    let app = Arc::new(App::new(store.clone()));
+    if config.demo {
+        load_demo(&app).await?;
+    }
+    let router = crate::api::router(app, config.max_body_bytes);
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|error| Error::Internal(format!("cannot listen on {}: {error}", config.listen)))?;
+    let address = listener.local_addr().map_err(|error| Error::Internal(error.to_string()))?;
+    tracing::info!(%address, database = %describe(&config), "xrm is serving");
+    println!("xrm listening on http://{address}");
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    });
+    let mut stopping = stop_rx.clone();
+    let timeout = config.shutdown_timeout;
+    tokio::select! {
+        result = server => result.map_err(|error| Error::Internal(format!("server error: {error}")))?,
+        () = async {
+            let _ = stopping.wait_for(|stopped| *stopped).await;
+            tokio::time::sleep(timeout).await;
+        } => tracing::warn!(seconds = timeout.as_secs(), "in-flight requests did not finish in time; stopping anyway"),
+    }
+    store.close().await;
+    tracing::info!("xrm stopped");
+    Ok(())
+}
+
+fn describe(config: &ServeConfig) -> String {
+    match &config.store.database_url {
+        Some(url) => crate::store::redact_url(url),
+        None => Store::sqlite_path(&config.store.data_dir).display().to_string(),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+/// Loads the shipped entity types and demo records, unless the workspace already has types.
+pub async fn load_demo(app: &App) -> Result<()> {
+    let workspace = crate::api::DEFAULT_WORKSPACE;
+    if !app.store.list_entity_types(workspace).await?.is_empty() {
+        tracing::info!("demo: the workspace already has entity types; leaving it as it is");
+        return Ok(());
+    }
+    let actor = Actor("demo".to_owned());
+    for document in crate::demo::shipped_entity_types() {
+        app.create_entity_type(workspace, document, &actor).await?;
+    }
+    let mut total = 0;
+    for (type_name, records) in crate::demo::demo_records() {
+        for chunk in records.chunks(crate::service::MAX_BULK_ITEMS) {
+            let chunk: Vec<Value> = chunk.to_vec();
+            total += chunk.len();
+            app.bulk_write(workspace, type_name, BulkMode::Create, chunk, &actor).await?;
+        }
+    }
+    tracing::info!(records = total, "demo: loaded the shipped entity types and demo records");
+    Ok(())
+}

@@ -1,0 +1,613 @@
+//! Record writes and reads: validation, lookups, state machines, optimistic concurrency and
+//! on-delete rules, each write in one transaction.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use super::App;
+use crate::error::{Error, FieldError, ItemError, Result};
+use crate::schema::{EntityType, OnDelete, SYSTEM_FIELDS};
+use crate::store::{SearchText, StoredRecord, Tx};
+
+/// Most records one bulk request may carry.
+pub const MAX_BULK_ITEMS: usize = 1000;
+/// How many times a write restarts when another writer changed the entity type under it.
+const SCHEMA_RETRIES: usize = 3;
+
+/// What the client asserted about the current version (`If-Match`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Precondition {
+    /// No `If-Match`: last write wins, applied atomically on the current version.
+    None,
+    /// `If-Match: *`: the record must exist.
+    Exists,
+    /// `If-Match: "<version>"`.
+    Version(i64),
+}
+
+/// How a bulk request treats records that already exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BulkMode {
+    Create,
+    /// Records with an `id` that exists are replaced; the others are created.
+    Upsert,
+}
+
+/// Who is writing, recorded in `created_by` / `updated_by`.
+#[derive(Debug, Clone)]
+pub struct Actor(pub String);
+
+impl App {
+    pub async fn get_record(&self, workspace: &str, type_name: &str, id: &str) -> Result<StoredRecord> {
+        let entity_type = self.types.get(&self.store, workspace, type_name).await?;
+        check_id(id)?;
+        match self.store.get_record(workspace, id).await? {
+            Some(record) if record.entity_type == entity_type.name => Ok(record),
+            _ => Err(Error::not_found(format!("{type_name} record '{id}'"))),
+        }
+    }
+
+    pub async fn create_record(&self, workspace: &str, type_name: &str, body: Value, actor: &Actor) -> Result<StoredRecord> {
+        for _ in 0..SCHEMA_RETRIES {
+            let entity_type = self.types.get(&self.store, workspace, type_name).await?;
+            let mut tx = self.store.begin().await?;
+            if !same_version(&mut tx, workspace, &entity_type).await? {
+                drop(tx);
+                self.types.reload(&self.store, workspace, type_name).await?;
+                continue;
+            }
+            let record = self.insert_in(&mut tx, workspace, &entity_type, body, actor).await?;
+            tx.commit().await?;
+            return Ok(record);
+        }
+        Err(schema_churn(type_name))
+    }
+
+    /// Replaces (`merge` = false) or merge-patches (RFC 7396) a record's data.
+    pub async fn update_record(
+        &self,
+        workspace: &str,
+        type_name: &str,
+        id: &str,
+        body: Value,
+        merge: bool,
+        precondition: Precondition,
+        actor: &Actor,
+    ) -> Result<StoredRecord> {
+        check_id(id)?;
+        for _ in 0..SCHEMA_RETRIES {
+            let entity_type = self.types.get(&self.store, workspace, type_name).await?;
+            let mut tx = self.store.begin().await?;
+            if !same_version(&mut tx, workspace, &entity_type).await? {
+                drop(tx);
+                self.types.reload(&self.store, workspace, type_name).await?;
+                continue;
+            }
+            let current = tx
+                .get_record_for_update(workspace, id)
+                .await?
+                .filter(|record| record.entity_type == entity_type.name)
+                .ok_or_else(|| Error::not_found(format!("{type_name} record '{id}'")))?;
+            check_precondition(&precondition, current.version)?;
+            let record = self.replace_in(&mut tx, workspace, &entity_type, current, body, merge, actor).await?;
+            tx.commit().await?;
+            return Ok(record);
+        }
+        Err(schema_churn(type_name))
+    }
+
+    /// Deletes a record, applying the on-delete rule of every lookup that points at it.
+    pub async fn delete_record(
+        &self,
+        workspace: &str,
+        type_name: &str,
+        id: &str,
+        precondition: Precondition,
+        actor: &Actor,
+    ) -> Result<()> {
+        check_id(id)?;
+        let entity_type = self.types.get(&self.store, workspace, type_name).await?;
+        let all_types = self.types.all(&self.store, workspace).await?;
+        let mut tx = self.store.begin().await?;
+        let current = tx
+            .get_record_for_update(workspace, id)
+            .await?
+            .filter(|record| record.entity_type == entity_type.name)
+            .ok_or_else(|| Error::not_found(format!("{type_name} record '{id}'")))?;
+        check_precondition(&precondition, current.version)?;
+        let mut visited = HashSet::new();
+        delete_cascading(&mut tx, workspace, &all_types, &entity_type.name, id, actor, &mut visited).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Creates or upserts many records in one transaction: all are written, or none.
+    pub async fn bulk_write(
+        &self,
+        workspace: &str,
+        type_name: &str,
+        mode: BulkMode,
+        items: Vec<Value>,
+        actor: &Actor,
+    ) -> Result<Vec<StoredRecord>> {
+        if items.len() > MAX_BULK_ITEMS {
+            return Err(Error::bad_request(
+                "too_many_items",
+                format!("a bulk request carries at most {MAX_BULK_ITEMS} records, this one has {}", items.len()),
+            ));
+        }
+        let entity_type = self.types.reload(&self.store, workspace, type_name).await?;
+        // Validate everything first, so the client learns about every bad item at once.
+        let mut failures = Vec::new();
+        let mut seen_unique: HashMap<String, usize> = HashMap::new();
+        for (index, item) in items.iter().enumerate() {
+            let errors = match split_body(item) {
+                Ok((_, data)) => {
+                    let mut errors = entity_type.validate(&data);
+                    for key in unique_keys(&entity_type, &data) {
+                        if let Some(first) = seen_unique.insert(key.clone(), index) {
+                            errors.push(FieldError::new(
+                                "",
+                                "unique",
+                                format!("repeats the unique value {key} of item {first} in this request"),
+                            ));
+                        }
+                    }
+                    errors
+                }
+                Err(error) => vec![FieldError::new("", "type", error.to_string())],
+            };
+            if !errors.is_empty() {
+                failures.push(ItemError {
+                    index,
+                    status: 422,
+                    detail: format!("item {index} is not a valid {type_name}"),
+                    errors,
+                });
+            }
+        }
+        if !failures.is_empty() {
+            return Err(Error::Bulk { total: items.len(), failed: failures.len(), items: failures });
+        }
+        let mut tx = self.store.begin().await?;
+        if !same_version(&mut tx, workspace, &entity_type).await? {
+            return Err(schema_churn(type_name));
+        }
+        let mut written = Vec::with_capacity(items.len());
+        let total = items.len();
+        for (index, item) in items.into_iter().enumerate() {
+            let existing = match (mode, item.get("id").and_then(Value::as_str)) {
+                (BulkMode::Upsert, Some(id)) if is_uuid(id) => tx.get_record_for_update(workspace, id).await?,
+                _ => None,
+            };
+            let result = match existing {
+                Some(current) if current.entity_type != entity_type.name => Err(Error::conflict(
+                    "id_taken",
+                    format!("id '{}' belongs to a {} record", current.id, current.entity_type),
+                    vec![FieldError::new("/id", "id", "the id is used by a record of another type")],
+                )),
+                Some(current) => self.replace_in(&mut tx, workspace, &entity_type, current, item, false, actor).await,
+                None => self.insert_in(&mut tx, workspace, &entity_type, item, actor).await,
+            };
+            match result {
+                Ok(record) => written.push(record),
+                Err(error) => {
+                    let status = error.status();
+                    let errors = error.field_errors().to_vec();
+                    return Err(Error::Bulk {
+                        total,
+                        failed: 1,
+                        items: vec![ItemError { index, status, detail: error.to_string(), errors }],
+                    });
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(written)
+    }
+
+    async fn insert_in(
+        &self,
+        tx: &mut Tx,
+        workspace: &str,
+        entity_type: &EntityType,
+        body: Value,
+        actor: &Actor,
+    ) -> Result<StoredRecord> {
+        let (chosen_id, data) = split_body(&body)?;
+        let mut errors = entity_type.validate(&data);
+        if let Some(machine) = &entity_type.annotations.state_machine
+            && let Some(initial) = &machine.initial
+            && let Some(state) = data.get(&machine.field).and_then(Value::as_str)
+            && !initial.iter().any(|s| s == state)
+        {
+            errors.push(FieldError::new(
+                format!("/{}", machine.field),
+                "x-xrm.state_machine",
+                format!("a new {} cannot start as '{state}'; it starts as one of: {}", entity_type.name, initial.join(", ")),
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(invalid_record(entity_type, errors));
+        }
+        check_lookups(tx, workspace, entity_type, &data).await?;
+        let now = crate::clock::now();
+        let id = match chosen_id {
+            Some(id) => id,
+            None => uuid::Uuid::now_v7().to_string(),
+        };
+        let record = StoredRecord {
+            id,
+            entity_type: entity_type.name.clone(),
+            version: 1,
+            data: data.to_string(),
+            created_at: now.clone(),
+            updated_at: now,
+            created_by: actor.0.clone(),
+            updated_by: actor.0.clone(),
+        };
+        let search = search_text(entity_type, &data);
+        tx.insert_record(workspace, &record, &search).await.map_err(|error| write_conflict(error, entity_type, workspace, tx))?;
+        Ok(record)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn replace_in(
+        &self,
+        tx: &mut Tx,
+        workspace: &str,
+        entity_type: &EntityType,
+        current: StoredRecord,
+        body: Value,
+        merge: bool,
+        actor: &Actor,
+    ) -> Result<StoredRecord> {
+        let old: Value = serde_json::from_str(&current.data)
+            .map_err(|error| Error::Internal(format!("stored record {} is not JSON: {error}", current.id)))?;
+        let (_, patch_or_data) = split_body(&body)?;
+        let data = if merge {
+            let mut merged = old.clone();
+            merge_patch(&mut merged, &patch_or_data);
+            merged
+        } else {
+            patch_or_data
+        };
+        let mut errors = entity_type.validate(&data);
+        if let Some(machine) = &entity_type.annotations.state_machine {
+            let from = old.get(&machine.field).and_then(Value::as_str);
+            let to = data.get(&machine.field).and_then(Value::as_str);
+            if let (Some(from), Some(to)) = (from, to)
+                && !machine.allows(from, to)
+            {
+                let allowed = machine.transitions.get(from).map(|t| t.join(", ")).unwrap_or_default();
+                errors.push(FieldError::new(
+                    format!("/{}", machine.field),
+                    "x-xrm.state_machine",
+                    if allowed.is_empty() {
+                        format!("'{from}' is a final state of {}; it cannot move to '{to}'", entity_type.name)
+                    } else {
+                        format!("{} cannot move from '{from}' to '{to}'; from '{from}' it may move to: {allowed}", machine.field)
+                    },
+                ));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(invalid_record(entity_type, errors));
+        }
+        check_lookups(tx, workspace, entity_type, &data).await?;
+        let record = StoredRecord {
+            version: current.version + 1,
+            data: data.to_string(),
+            updated_at: crate::clock::now(),
+            updated_by: actor.0.clone(),
+            ..current
+        };
+        let search = search_text(entity_type, &data);
+        let written =
+            tx.update_record(workspace, &record, &search).await.map_err(|error| write_conflict(error, entity_type, workspace, tx))?;
+        if !written {
+            return Err(Error::PreconditionFailed { expected: (record.version - 1).to_string(), current: -1 });
+        }
+        Ok(record)
+    }
+}
+
+/// Whether the transaction sees the same type version as the compiled one in hand.
+async fn same_version(tx: &mut Tx, workspace: &str, entity_type: &EntityType) -> Result<bool> {
+    match tx.entity_type_version(workspace, &entity_type.name).await? {
+        Some(version) => Ok(version == entity_type.version),
+        None => Err(Error::not_found(format!("entity type '{}'", entity_type.name))),
+    }
+}
+
+fn schema_churn(type_name: &str) -> Error {
+    Error::Unavailable(format!("the entity type '{type_name}' kept changing during the write; retry"))
+}
+
+fn invalid_record(entity_type: &EntityType, errors: Vec<FieldError>) -> Error {
+    let count = errors.len();
+    Error::unprocessable(
+        "validation_failed",
+        format!(
+            "the record is not a valid {}: {count} error{}",
+            entity_type.name,
+            if count == 1 { "" } else { "s" }
+        ),
+        errors,
+    )
+}
+
+/// Record ids are UUIDs; anything else cannot name a record and is refused before any query.
+pub fn check_id(id: &str) -> Result<()> {
+    if is_uuid(id) {
+        Ok(())
+    } else {
+        Err(Error::BadRequest {
+            code: "invalid_id",
+            detail: format!("'{}' is not a record id: ids are UUIDs", truncate_for_message(id)),
+            errors: vec![FieldError::new("/id", "format", "expected a UUID such as 0194f3d2-7c1e-7a3b-9c2d-4e5f6a7b8c9d")],
+        })
+    }
+}
+
+fn is_uuid(text: &str) -> bool {
+    text.len() == 36 && uuid::Uuid::try_parse(text).is_ok()
+}
+
+fn truncate_for_message(text: &str) -> String {
+    text.chars().take(64).collect()
+}
+
+/// Splits a request body into the chosen id (if any) and the data fields.
+///
+/// System fields other than `id` are read-only: a body may carry them (a client sends back what
+/// it read) and they are ignored.
+fn split_body(body: &Value) -> Result<(Option<String>, Value)> {
+    let Some(object) = body.as_object() else {
+        return Err(Error::unprocessable(
+            "not_an_object",
+            format!("a record is a JSON object, not {}", crate::schema::json_kind(body)),
+            vec![FieldError::new("", "type", "expected a JSON object")],
+        ));
+    };
+    let mut chosen_id = None;
+    if let Some(id) = object.get("id") {
+        match id.as_str() {
+            Some(id) if is_uuid(id) => chosen_id = Some(id.to_lowercase()),
+            _ => {
+                return Err(Error::unprocessable(
+                    "invalid_id",
+                    "the id of a record must be a UUID",
+                    vec![FieldError::new("/id", "format", format!("{id} is not a UUID"))],
+                ));
+            }
+        }
+    }
+    let data: Map<String, Value> = object
+        .iter()
+        .filter(|(key, _)| !SYSTEM_FIELDS.contains(&key.as_str()) && !key.starts_with('_'))
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
+    Ok((chosen_id, Value::Object(data)))
+}
+
+fn check_precondition(precondition: &Precondition, current: i64) -> Result<()> {
+    match precondition {
+        Precondition::Version(expected) if *expected != current => {
+            Err(Error::PreconditionFailed { expected: expected.to_string(), current })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// RFC 7396 JSON Merge Patch: objects merge recursively, `null` removes, anything else replaces.
+pub fn merge_patch(target: &mut Value, patch: &Value) {
+    let Value::Object(patch) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(Map::new());
+    }
+    let target = target.as_object_mut().expect("made an object above");
+    for (key, value) in patch {
+        if value.is_null() {
+            target.remove(key);
+        } else {
+            merge_patch(target.entry(key.clone()).or_insert(Value::Null), value);
+        }
+    }
+}
+
+/// Checks in the write transaction that every lookup names an existing record of its target type.
+async fn check_lookups(tx: &mut Tx, workspace: &str, entity_type: &EntityType, data: &Value) -> Result<()> {
+    let wanted: Vec<(&String, &str, &str)> = entity_type
+        .annotations
+        .lookups
+        .iter()
+        .filter_map(|(field, lookup)| data.get(field).and_then(Value::as_str).map(|id| (field, lookup.target.as_str(), id)))
+        .collect();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let mut errors = Vec::new();
+    let ids: Vec<String> = wanted.iter().filter(|(_, _, id)| is_uuid(id)).map(|(_, _, id)| id.to_lowercase()).collect();
+    let found = tx.lookup_targets(workspace, &ids).await?;
+    for (field, target, id) in wanted {
+        match found.iter().find(|(found_id, _)| found_id.eq_ignore_ascii_case(id)) {
+            Some((_, found_type)) if found_type == target => {}
+            Some((_, found_type)) => errors.push(FieldError::new(
+                format!("/{field}"),
+                "x-xrm.lookups",
+                format!("'{id}' is a {found_type} record, but {field} must point at a {target}"),
+            )),
+            None => errors.push(FieldError::new(format!("/{field}"), "x-xrm.lookups", format!("there is no {target} record '{id}'"))),
+        }
+    }
+    if errors.is_empty() { Ok(()) } else { Err(invalid_record(entity_type, errors)) }
+}
+
+/// Maps a unique-index violation to a 409 naming the field(s); other errors pass through.
+fn write_conflict(error: Error, entity_type: &EntityType, workspace: &str, tx: &Tx) -> Error {
+    if let Error::Database(sqlx::Error::Database(db)) = &error {
+        if db.is_unique_violation() {
+            let plan = entity_type.index_plan();
+            let message = format!("{} {}", db.message(), db.constraint().unwrap_or_default());
+            if let Some(spec) =
+                crate::store::unique_key_of_violation(tx.dialect(), workspace, &entity_type.name, &plan, &message)
+            {
+                let names: Vec<String> = spec.paths.iter().map(|p| crate::schema::display_path(p)).collect();
+                return Error::conflict(
+                    "unique_violation",
+                    format!("another {} already has this {}", entity_type.name, names.join(" + ")),
+                    spec.paths
+                        .iter()
+                        .map(|p| FieldError::new(format!("/{}", p.join("/")), "x-xrm.unique", "this value is already taken"))
+                        .collect(),
+                );
+            }
+            return Error::conflict("id_taken", "a record with this id already exists", vec![FieldError::new("/id", "unique", "this id is already taken")]);
+        }
+    }
+    error
+}
+
+/// The unique-key values of a record as comparable strings, for duplicates inside one request.
+fn unique_keys(entity_type: &EntityType, data: &Value) -> Vec<String> {
+    entity_type
+        .annotations
+        .unique
+        .iter()
+        .filter_map(|key| {
+            let values: Option<Vec<String>> = key
+                .iter()
+                .map(|path| path.iter().try_fold(data, |v, segment| v.get(segment)).filter(|v| !v.is_null()).map(Value::to_string))
+                .collect();
+            values.map(|values| format!("({})", values.join(", ")))
+        })
+        .collect()
+}
+
+/// The words full-text search indexes for a record.
+fn search_text(entity_type: &EntityType, data: &Value) -> SearchText {
+    let mut text = String::new();
+    for field in entity_type.search_fields() {
+        if let Some(value) = data.get(&field).and_then(Value::as_str) {
+            if !text.is_empty() {
+                text.push(' ');
+            }
+            text.push_str(value);
+        }
+    }
+    SearchText(text)
+}
+
+/// Applies on-delete rules depth-first, then deletes the record itself.
+fn delete_cascading<'a>(
+    tx: &'a mut Tx,
+    workspace: &'a str,
+    all_types: &'a [Arc<EntityType>],
+    type_name: &'a str,
+    id: &'a str,
+    actor: &'a Actor,
+    visited: &'a mut HashSet<String>,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send + 'a>> {
+    Box::pin(async move {
+        if !visited.insert(id.to_owned()) {
+            return Ok(());
+        }
+        if visited.len() > 10_000 {
+            return Err(Error::conflict(
+                "cascade_too_large",
+                "deleting this record would cascade to more than 10000 records; delete its dependants first",
+                Vec::new(),
+            ));
+        }
+        for source in all_types {
+            for (field, lookup) in &source.annotations.lookups {
+                if lookup.target != type_name {
+                    continue;
+                }
+                let pointing = tx.referencing_ids(workspace, &source.name, field, id, 10_001).await?;
+                let pointing: Vec<String> = pointing.into_iter().filter(|p| !visited.contains(p)).collect();
+                if pointing.is_empty() {
+                    continue;
+                }
+                match lookup.on_delete {
+                    OnDelete::Restrict => {
+                        return Err(Error::conflict(
+                            "restricted_by_lookup",
+                            format!(
+                                "cannot delete {type_name} '{id}': {} {} record(s) point at it through {field} \
+                                 (on_delete: restrict), e.g. {}",
+                                pointing.len(),
+                                source.name,
+                                pointing[0]
+                            ),
+                            Vec::new(),
+                        ));
+                    }
+                    OnDelete::Cascade => {
+                        for dependant in &pointing {
+                            delete_cascading(tx, workspace, all_types, &source.name, dependant, actor, visited).await?;
+                        }
+                    }
+                    OnDelete::SetNull => {
+                        for dependant in &pointing {
+                            let Some(mut record) = tx.get_record_for_update(workspace, dependant).await? else { continue };
+                            let mut data: Value = serde_json::from_str(&record.data)
+                                .map_err(|error| Error::Internal(format!("stored record is not JSON: {error}")))?;
+                            if let Some(object) = data.as_object_mut() {
+                                object.remove(field);
+                            }
+                            record.version += 1;
+                            record.data = data.to_string();
+                            record.updated_at = crate::clock::now();
+                            record.updated_by = actor.0.clone();
+                            let search = search_text(source, &data);
+                            tx.update_record(workspace, &record, &search).await?;
+                        }
+                    }
+                }
+            }
+        }
+        tx.delete_record(workspace, id).await?;
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn merge_patch_follows_rfc_7396() {
+        let mut target = json!({"a": "b", "c": {"d": "e", "f": "g"}});
+        merge_patch(&mut target, &json!({"a": "z", "c": {"f": null}}));
+        assert_eq!(target, json!({"a": "z", "c": {"d": "e"}}));
+        let mut target = json!({"a": [1]});
+        merge_patch(&mut target, &json!({"a": {"b": "c"}, "x": null}));
+        assert_eq!(target, json!({"a": {"b": "c"}}));
+    }
+
+    #[test]
+    fn system_fields_in_a_body_are_ignored_but_id_is_kept() {
+        let id = "0194f3d2-7c1e-7a3b-9c2d-4e5f6a7b8c9d";
+        let (chosen, data) = split_body(&json!({"id": id, "version": 9, "name": "x", "_expand": {}})).unwrap();
+        assert_eq!(chosen.as_deref(), Some(id));
+        assert_eq!(data, json!({"name": "x"}));
+        assert!(split_body(&json!({"id": "1 OR 1=1"})).is_err());
+        assert!(split_body(&json!([1])).is_err());
+    }
+
+    #[test]
+    fn ids_that_are_not_uuids_are_refused() {
+        assert!(check_id("0194f3d2-7c1e-7a3b-9c2d-4e5f6a7b8c9d").is_ok());
+        assert!(check_id("'; DROP TABLE records; --").is_err());
+        assert!(check_id("0194f3d27c1e7a3b9c2d4e5f6a7b8c9d").is_err());
+    }
+}

@@ -1,0 +1,161 @@
+//! Storage: the only module that talks SQL. One interface, two databases — SQLite embedded by
+//! default, PostgreSQL for production and for several hosts sharing one database.
+//!
+//! [`Store`] hands out read queries on a pool and write transactions as [`Tx`]; higher layers
+//! compose validation, lookups and writes inside one `Tx` so that they commit or roll back
+//! together.
+
+mod connect;
+mod entity_types;
+mod exec;
+mod query;
+mod records;
+pub mod sql;
+
+use std::path::Path;
+use std::time::Duration;
+
+use sqlx::{Postgres, Sqlite, Transaction};
+
+pub use self::entity_types::{StoredEntityType, unique_key_of_violation};
+pub use self::query::{ListPlan, SearchText, SortKey, has_search_words};
+pub use self::records::StoredRecord;
+pub use self::connect::redact as redact_url;
+pub use self::sql::{Dialect, SqlValue};
+use crate::error::{Error, Result};
+
+/// How the SQLite file trades durability for speed; see `docs/operations.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SqliteSync {
+    /// An acknowledged write survives a crash of the process (WAL, `synchronous=NORMAL`).
+    Normal,
+    /// An acknowledged write also survives a power loss (fsync on every commit).
+    Full,
+}
+
+/// Where the data lives and how the pools are sized.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// `postgres://…` for PostgreSQL; `None` for the SQLite file in `data_dir`.
+    pub database_url: Option<String>,
+    pub data_dir: std::path::PathBuf,
+    pub max_connections: u32,
+    pub sqlite_sync: SqliteSync,
+    pub acquire_timeout: Duration,
+}
+
+/// The database, shared by every request; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    backend: Backend,
+}
+
+#[derive(Clone, Debug)]
+enum Backend {
+    /// Readers share a pool; all writes go through one connection, as SQLite has one writer.
+    Sqlite { read: sqlx::SqlitePool, write: sqlx::SqlitePool },
+    Postgres(sqlx::PgPool),
+}
+
+/// A write transaction. Dropping it without [`Tx::commit`] rolls everything back.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl Store {
+    /// Opens (creating if needed) the database and brings its schema up to date.
+    pub async fn open(config: &StoreConfig) -> Result<Store> {
+        let store = connect::open(config).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Applies pending migrations. Safe to run from several hosts at once on PostgreSQL
+    /// (the migrator holds an advisory lock).
+    pub async fn migrate(&self) -> Result<()> {
+        let migrator = connect::migrator(self.dialect());
+        let result = match &self.backend {
+            Backend::Sqlite { write, .. } => migrator.run(write).await,
+            Backend::Postgres(pool) => migrator.run(pool).await,
+        };
+        result.map_err(|error| Error::Internal(format!("migration failed: {error}")))
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        match self.backend {
+            Backend::Sqlite { .. } => Dialect::Sqlite,
+            Backend::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`),
+    /// so a transaction never fails half-way for lack of it.
+    pub async fn begin(&self) -> Result<Tx> {
+        match &self.backend {
+            Backend::Sqlite { write, .. } => {
+                Ok(Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await.map_err(pool_error)?))
+            }
+            Backend::Postgres(pool) => Ok(Tx::Postgres(pool.begin().await.map_err(pool_error)?)),
+        }
+    }
+
+    /// Whether the database answers, for `/readyz`.
+    pub async fn ping(&self) -> Result<()> {
+        match &self.backend {
+            Backend::Sqlite { read, .. } => sqlx::query("SELECT 1").execute(read).await.map(drop),
+            Backend::Postgres(pool) => sqlx::query("SELECT 1").execute(pool).await.map(drop),
+        }
+        .map_err(pool_error)
+    }
+
+    /// Pool sizes for `/metrics`: (connections open, idle).
+    pub fn pool_stats(&self) -> (u32, usize) {
+        match &self.backend {
+            Backend::Sqlite { read, write } => (read.size() + write.size(), read.num_idle() + write.num_idle()),
+            Backend::Postgres(pool) => (pool.size(), pool.num_idle()),
+        }
+    }
+
+    /// Closes the pools, letting in-flight statements finish; SQLite checkpoints its WAL.
+    pub async fn close(&self) {
+        match &self.backend {
+            Backend::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Backend::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    /// The path of the SQLite file inside a data directory.
+    pub fn sqlite_path(data_dir: &Path) -> std::path::PathBuf {
+        data_dir.join("xrm.sqlite3")
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await,
+            Tx::Postgres(tx) => tx.commit().await,
+        }
+        .map_err(Error::from)
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Tx::Sqlite(_) => Dialect::Sqlite,
+            Tx::Postgres(_) => Dialect::Postgres,
+        }
+    }
+}
+
+/// Failing to get a connection is the database being unavailable, which a client may retry.
+fn pool_error(error: sqlx::Error) -> Error {
+    match error {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => Error::Unavailable(error.to_string()),
+        other => Error::Database(other),
+    }
+}

@@ -1,0 +1,281 @@
+//! Reading and writing single records, their full-text entries, and the lookups between them.
+
+use super::exec::Reader;
+use super::query::SearchText;
+use super::sql::{Dialect, SqlBuilder, SqlValue, literal};
+use super::{Store, Tx};
+use crate::error::Result;
+use crate::query::FieldKind;
+
+/// A record as stored: system columns plus the data fields as a JSON object's text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRecord {
+    pub id: String,
+    pub entity_type: String,
+    pub version: i64,
+    /// The data fields, a JSON object in text form exactly as the database returns it.
+    pub data: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub created_by: String,
+    pub updated_by: String,
+}
+
+/// The select list that `exec::decode_record` expects, in its order.
+pub(super) fn record_columns(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Sqlite => {
+            "r.id, r.entity_type, r.version, r.data, r.created_at, r.updated_at, r.created_by, r.updated_by"
+        }
+        Dialect::Postgres => {
+            "r.id, r.entity_type, r.version, r.data::text, r.created_at, r.updated_at, r.created_by, r.updated_by"
+        }
+    }
+}
+
+fn select_by_id(dialect: Dialect, workspace: &str, id: &str) -> SqlBuilder {
+    let mut sql = SqlBuilder::new(dialect);
+    sql.push("SELECT ")
+        .push(record_columns(dialect))
+        .push(" FROM records r WHERE r.workspace_id = ")
+        .bind(SqlValue::Text(workspace.to_owned()))
+        .push(" AND r.id = ")
+        .bind(SqlValue::Text(id.to_owned()));
+    sql
+}
+
+impl Store {
+    /// One record by id, outside any transaction.
+    pub async fn get_record(&self, workspace: &str, id: &str) -> Result<Option<StoredRecord>> {
+        let sql = select_by_id(self.dialect(), workspace, id);
+        Ok(self.reader().fetch_records(sql).await?.pop())
+    }
+
+    /// Records by id (for `$expand`), in no particular order; missing ids are skipped.
+    pub async fn get_records(&self, workspace: &str, ids: &[String]) -> Result<Vec<StoredRecord>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let dialect = self.dialect();
+        let mut sql = SqlBuilder::new(dialect);
+        sql.push("SELECT ")
+            .push(record_columns(dialect))
+            .push(" FROM records r WHERE r.workspace_id = ")
+            .bind(SqlValue::Text(workspace.to_owned()))
+            .push(" AND r.id IN (");
+        for (index, id) in ids.iter().enumerate() {
+            if index > 0 {
+                sql.push(", ");
+            }
+            sql.bind(SqlValue::Text(id.clone()));
+        }
+        sql.push(")");
+        let mut reader: Reader<'_> = self.reader();
+        reader.fetch_records(sql).await
+    }
+}
+
+impl Tx {
+    /// One record by id; on PostgreSQL the row stays locked until the transaction ends, so a
+    /// read-modify-write cannot interleave with another host's.
+    pub async fn get_record_for_update(&mut self, workspace: &str, id: &str) -> Result<Option<StoredRecord>> {
+        let mut sql = select_by_id(self.dialect(), workspace, id);
+        if self.dialect() == Dialect::Postgres {
+            sql.push(" FOR UPDATE");
+        }
+        Ok(self.fetch_records(sql).await?.pop())
+    }
+
+    pub async fn insert_record(&mut self, workspace: &str, record: &StoredRecord, search: &SearchText) -> Result<()> {
+        let dialect = self.dialect();
+        let mut sql = SqlBuilder::new(dialect);
+        sql.push(
+            "INSERT INTO records (id, workspace_id, entity_type, version, data, created_at, updated_at, created_by, updated_by",
+        );
+        if dialect == Dialect::Postgres {
+            sql.push(", search");
+        }
+        sql.push(") VALUES (")
+            .bind(SqlValue::Text(record.id.clone()))
+            .push(", ")
+            .bind(SqlValue::Text(workspace.to_owned()))
+            .push(", ")
+            .bind(SqlValue::Text(record.entity_type.clone()))
+            .push(", ")
+            .bind(SqlValue::Int(record.version))
+            .push(", ")
+            .bind(SqlValue::Text(record.data.clone()));
+        if dialect == Dialect::Postgres {
+            sql.push("::jsonb");
+        }
+        for value in [&record.created_at, &record.updated_at, &record.created_by, &record.updated_by] {
+            sql.push(", ").bind(SqlValue::Text(value.clone()));
+        }
+        if dialect == Dialect::Postgres {
+            sql.push(", to_tsvector('simple', ").bind(SqlValue::Text(search.0.clone())).push(")");
+        }
+        sql.push(")");
+        self.execute(sql).await?;
+        if dialect == Dialect::Sqlite {
+            let mut fts = SqlBuilder::new(dialect);
+            fts.push("INSERT INTO records_fts (rowid, content) VALUES ((SELECT rowid FROM records WHERE id = ")
+                .bind(SqlValue::Text(record.id.clone()))
+                .push("), ")
+                .bind(SqlValue::Text(search.0.clone()))
+                .push(")");
+            self.execute(fts).await?;
+        }
+        Ok(())
+    }
+
+    /// Writes a new version of a record. Returns `false` when the stored version is no longer
+    /// `record.version - 1`: someone else wrote in between, and nothing was changed.
+    pub async fn update_record(&mut self, workspace: &str, record: &StoredRecord, search: &SearchText) -> Result<bool> {
+        let dialect = self.dialect();
+        let mut sql = SqlBuilder::new(dialect);
+        sql.push("UPDATE records SET data = ").bind(SqlValue::Text(record.data.clone()));
+        if dialect == Dialect::Postgres {
+            sql.push("::jsonb, search = to_tsvector('simple', ").bind(SqlValue::Text(search.0.clone())).push(")");
+        }
+        sql.push(", version = ")
+            .bind(SqlValue::Int(record.version))
+            .push(", updated_at = ")
+            .bind(SqlValue::Text(record.updated_at.clone()))
+            .push(", updated_by = ")
+            .bind(SqlValue::Text(record.updated_by.clone()))
+            .push(" WHERE workspace_id = ")
+            .bind(SqlValue::Text(workspace.to_owned()))
+            .push(" AND id = ")
+            .bind(SqlValue::Text(record.id.clone()))
+            .push(" AND version = ")
+            .bind(SqlValue::Int(record.version - 1));
+        if self.execute(sql).await? == 0 {
+            return Ok(false);
+        }
+        if dialect == Dialect::Sqlite {
+            let mut fts = SqlBuilder::new(dialect);
+            fts.push("UPDATE records_fts SET content = ")
+                .bind(SqlValue::Text(search.0.clone()))
+                .push(" WHERE rowid = (SELECT rowid FROM records WHERE id = ")
+                .bind(SqlValue::Text(record.id.clone()))
+                .push(")");
+            self.execute(fts).await?;
+        }
+        Ok(true)
+    }
+
+    /// Deletes one record and its full-text entry. Returns whether it existed.
+    pub async fn delete_record(&mut self, workspace: &str, id: &str) -> Result<bool> {
+        let dialect = self.dialect();
+        if dialect == Dialect::Sqlite {
+            let mut fts = SqlBuilder::new(dialect);
+            fts.push("DELETE FROM records_fts WHERE rowid = (SELECT rowid FROM records WHERE workspace_id = ")
+                .bind(SqlValue::Text(workspace.to_owned()))
+                .push(" AND id = ")
+                .bind(SqlValue::Text(id.to_owned()))
+                .push(")");
+            self.execute(fts).await?;
+        }
+        let mut sql = SqlBuilder::new(dialect);
+        sql.push("DELETE FROM records WHERE workspace_id = ")
+            .bind(SqlValue::Text(workspace.to_owned()))
+            .push(" AND id = ")
+            .bind(SqlValue::Text(id.to_owned()));
+        Ok(self.execute(sql).await? > 0)
+    }
+
+    /// The entity type of each id that exists in the workspace. On PostgreSQL the targets are
+    /// locked against deletion until the transaction ends, so a lookup cannot dangle.
+    pub async fn lookup_targets(&mut self, workspace: &str, ids: &[String]) -> Result<Vec<(String, String)>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let dialect = self.dialect();
+        let mut sql = SqlBuilder::new(dialect);
+        sql.push("SELECT id, entity_type FROM records WHERE workspace_id = ")
+            .bind(SqlValue::Text(workspace.to_owned()))
+            .push(" AND id IN (");
+        for (index, id) in ids.iter().enumerate() {
+            if index > 0 {
+                sql.push(", ");
+            }
+            sql.bind(SqlValue::Text(id.clone()));
+        }
+        sql.push(")");
+        if dialect == Dialect::Postgres {
+            sql.push(" FOR SHARE");
+        }
+        self.fetch_pairs(sql).await
+    }
+
+    /// Ids of the `source_type` records whose lookup `field` points at `target_id`.
+    pub async fn referencing_ids(
+        &mut self,
+        workspace: &str,
+        source_type: &str,
+        field: &str,
+        target_id: &str,
+        limit: i64,
+    ) -> Result<Vec<String>> {
+        let dialect = self.dialect();
+        let mut sql = SqlBuilder::new(dialect);
+        sql.push("SELECT id FROM records WHERE workspace_id = ")
+            .bind(SqlValue::Text(workspace.to_owned()))
+            .push(" AND entity_type = ")
+            .push(&literal(source_type))
+            .push(" AND ")
+            .push(&dialect.field_expr(&[field.to_owned()], FieldKind::String))
+            .push(" = ")
+            .bind(SqlValue::Text(target_id.to_owned()))
+            .push(" ORDER BY id LIMIT ")
+            .bind(SqlValue::Int(limit));
+        self.fetch_strings(sql).await
+    }
+
+    /// How many records of a type exist in the workspace.
+    pub async fn count_of_type(&mut self, workspace: &str, entity_type: &str) -> Result<i64> {
+        let mut sql = SqlBuilder::new(self.dialect());
+        sql.push("SELECT COUNT(*) FROM records WHERE workspace_id = ")
+            .bind(SqlValue::Text(workspace.to_owned()))
+            .push(" AND entity_type = ")
+            .bind(SqlValue::Text(entity_type.to_owned()));
+        Ok(self.fetch_i64(sql).await?.unwrap_or(0))
+    }
+
+    /// A page of a type's records in id order, for checking them all against a new schema.
+    pub async fn scan_type(&mut self, workspace: &str, entity_type: &str, after_id: &str, limit: i64) -> Result<Vec<StoredRecord>> {
+        let dialect = self.dialect();
+        let mut sql = SqlBuilder::new(dialect);
+        sql.push("SELECT ")
+            .push(record_columns(dialect))
+            .push(" FROM records r WHERE r.workspace_id = ")
+            .bind(SqlValue::Text(workspace.to_owned()))
+            .push(" AND r.entity_type = ")
+            .bind(SqlValue::Text(entity_type.to_owned()))
+            .push(" AND r.id > ")
+            .bind(SqlValue::Text(after_id.to_owned()))
+            .push(" ORDER BY r.id LIMIT ")
+            .bind(SqlValue::Int(limit));
+        self.fetch_records(sql).await
+    }
+
+    /// Deletes every record of a type (when the type itself is deleted).
+    pub async fn delete_all_of_type(&mut self, workspace: &str, entity_type: &str) -> Result<u64> {
+        let dialect = self.dialect();
+        if dialect == Dialect::Sqlite {
+            let mut fts = SqlBuilder::new(dialect);
+            fts.push("DELETE FROM records_fts WHERE rowid IN (SELECT rowid FROM records WHERE workspace_id = ")
+                .bind(SqlValue::Text(workspace.to_owned()))
+                .push(" AND entity_type = ")
+                .bind(SqlValue::Text(entity_type.to_owned()))
+                .push(")");
+            self.execute(fts).await?;
+        }
+        let mut sql = SqlBuilder::new(dialect);
+        sql.push("DELETE FROM records WHERE workspace_id = ")
+            .bind(SqlValue::Text(workspace.to_owned()))
+            .push(" AND entity_type = ")
+            .bind(SqlValue::Text(entity_type.to_owned()));
+        self.execute(sql).await
+    }
+}
