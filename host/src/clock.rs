@@ -14,7 +14,11 @@ pub fn now() -> String {
 pub fn format(at: OffsetDateTime) -> String {
     let at = at.to_offset(time::UtcOffset::UTC);
     let micros = at.microsecond();
-    let base = at.replace_nanosecond(0).expect("zero nanoseconds is valid").format(&Rfc3339).expect("UTC formats");
+    let base = at
+        .replace_nanosecond(0)
+        .expect("zero nanoseconds is valid")
+        .format(&Rfc3339)
+        .expect("UTC formats");
     // `base` ends in "Z" without fraction: insert the fixed six-digit fraction before it.
     format!("{}.{micros:06}Z", base.trim_end_matches('Z'))
 }
@@ -25,7 +29,10 @@ mod tests {
 
     #[test]
     fn timestamps_have_a_fixed_width() {
-        assert_eq!(super::format(datetime!(2026-11-23 07:01:02.5 UTC)), "2026-11-23T07:01:02.500000Z");
+        assert_eq!(
+            super::format(datetime!(2026-11-23 07:01:02.5 UTC)),
+            "2026-11-23T07:01:02.500000Z"
+        );
         assert_eq!(super::now().len(), 27);
     }
 }

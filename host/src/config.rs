@@ -41,7 +41,12 @@ pub struct DatabaseArgs {
 
     /// PostgreSQL URL (postgres://user:password@host/db) for production; without it the
     /// embedded SQLite file in the data directory is used.
-    #[arg(long, env = "XRM_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "XRM_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
     pub database_url: Option<String>,
 
     /// Most database connections the host opens [default: 16]
@@ -120,17 +125,35 @@ pub struct ServeConfig {
 }
 
 fn read_file(path: Option<&Path>) -> Result<FileConfig, String> {
-    let Some(path) = path else { return Ok(FileConfig::default()) };
-    let text = std::fs::read_to_string(path).map_err(|error| format!("cannot read config file {}: {error}", path.display()))?;
+    let Some(path) = path else {
+        return Ok(FileConfig::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| format!("cannot read config file {}: {error}", path.display()))?;
     toml::from_str(&text).map_err(|error| format!("config file {}: {error}", path.display()))
 }
 
 fn store_config(args: &DatabaseArgs, file: &FileConfig) -> StoreConfig {
     StoreConfig {
-        database_url: args.database_url.clone().or_else(|| file.database_url.clone()).filter(|u| !u.is_empty()),
-        data_dir: args.data_dir.clone().or_else(|| file.data_dir.clone()).unwrap_or_else(|| PathBuf::from("xrm-data")),
-        max_connections: args.max_connections.or(file.max_connections).unwrap_or(16).max(1),
-        sqlite_sync: args.sqlite_sync.or(file.sqlite_sync).unwrap_or(SqliteSync::Normal),
+        database_url: args
+            .database_url
+            .clone()
+            .or_else(|| file.database_url.clone())
+            .filter(|u| !u.is_empty()),
+        data_dir: args
+            .data_dir
+            .clone()
+            .or_else(|| file.data_dir.clone())
+            .unwrap_or_else(|| PathBuf::from("xrm-data")),
+        max_connections: args
+            .max_connections
+            .or(file.max_connections)
+            .unwrap_or(16)
+            .max(1),
+        sqlite_sync: args
+            .sqlite_sync
+            .or(file.sqlite_sync)
+            .unwrap_or(SqliteSync::Normal),
         acquire_timeout: Duration::from_secs(10),
     }
 }
@@ -139,18 +162,38 @@ fn store_config(args: &DatabaseArgs, file: &FileConfig) -> StoreConfig {
 pub fn serve_config(args: &ServeArgs, config_file: Option<&Path>) -> Result<ServeConfig, String> {
     let file = read_file(config_file)?;
     Ok(ServeConfig {
-        listen: args.listen.or(file.listen).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+        listen: args
+            .listen
+            .or(file.listen)
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
         store: store_config(&args.database, &file),
         demo: args.demo || file.demo.unwrap_or(false),
-        log_format: args.log_format.or(file.log_format).unwrap_or(LogFormat::Human),
-        log: args.log.clone().or_else(|| file.log.clone()).unwrap_or_else(|| "info".to_owned()),
-        max_body_bytes: args.max_body_bytes.or(file.max_body_bytes).unwrap_or(crate::api::DEFAULT_BODY_LIMIT),
-        shutdown_timeout: Duration::from_secs(args.shutdown_timeout.or(file.shutdown_timeout).unwrap_or(30)),
+        log_format: args
+            .log_format
+            .or(file.log_format)
+            .unwrap_or(LogFormat::Human),
+        log: args
+            .log
+            .clone()
+            .or_else(|| file.log.clone())
+            .unwrap_or_else(|| "info".to_owned()),
+        max_body_bytes: args
+            .max_body_bytes
+            .or(file.max_body_bytes)
+            .unwrap_or(crate::api::DEFAULT_BODY_LIMIT),
+        shutdown_timeout: Duration::from_secs(
+            args.shutdown_timeout
+                .or(file.shutdown_timeout)
+                .unwrap_or(30),
+        ),
     })
 }
 
 /// Resolves `xrm migrate`'s settings.
-pub fn migrate_config(args: &DatabaseArgs, config_file: Option<&Path>) -> Result<StoreConfig, String> {
+pub fn migrate_config(
+    args: &DatabaseArgs,
+    config_file: Option<&Path>,
+) -> Result<StoreConfig, String> {
     Ok(store_config(args, &read_file(config_file)?))
 }
 
@@ -163,15 +206,26 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("xrm-config-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("xrm.toml");
-        std::fs::write(&path, "listen = \"127.0.0.1:9000\"\nmax_connections = 4\nlog = \"debug\"\n").unwrap();
-        let args = ServeArgs { log: Some("warn".into()), ..ServeArgs::default() };
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:9000\"\nmax_connections = 4\nlog = \"debug\"\n",
+        )
+        .unwrap();
+        let args = ServeArgs {
+            log: Some("warn".into()),
+            ..ServeArgs::default()
+        };
         let config = serve_config(&args, Some(&path)).unwrap();
         assert_eq!(config.listen.port(), 9000);
         assert_eq!(config.store.max_connections, 4);
         assert_eq!(config.log, "warn");
         assert_eq!(config.store.data_dir, PathBuf::from("xrm-data"));
         std::fs::write(&path, "lisen = \"x\"\n").unwrap();
-        assert!(serve_config(&args, Some(&path)).unwrap_err().contains("lisen"));
+        assert!(
+            serve_config(&args, Some(&path))
+                .unwrap_err()
+                .contains("lisen")
+        );
     }
 
     #[test]

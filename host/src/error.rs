@@ -15,8 +15,16 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub fn new(path: impl Into<String>, keyword: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { path: path.into(), keyword: keyword.into(), message: message.into() }
+    pub fn new(
+        path: impl Into<String>,
+        keyword: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            path: path.into(),
+            keyword: keyword.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -52,17 +60,31 @@ pub struct InvalidRecordExample {
 pub enum Error {
     /// The request itself is malformed: unparsable JSON, a bad query option, a bad id.
     #[error("{detail}")]
-    BadRequest { code: &'static str, detail: String, errors: Vec<FieldError> },
+    BadRequest {
+        code: &'static str,
+        detail: String,
+        errors: Vec<FieldError>,
+    },
     /// The input is well-formed but breaks the rules: schema validation, lookups, state machine.
     #[error("{detail}")]
-    Unprocessable { code: &'static str, detail: String, errors: Vec<FieldError> },
+    Unprocessable {
+        code: &'static str,
+        detail: String,
+        errors: Vec<FieldError>,
+    },
     #[error("{what} not found")]
     NotFound { what: String },
     /// The write collides with existing data: a unique value, a restricting lookup, a name taken.
     #[error("{detail}")]
-    Conflict { code: &'static str, detail: String, errors: Vec<FieldError> },
+    Conflict {
+        code: &'static str,
+        detail: String,
+        errors: Vec<FieldError>,
+    },
     /// `If-Match` named a version that is no longer current.
-    #[error("the record was changed by someone else: you sent version {expected}, the current version is {current}")]
+    #[error(
+        "the record was changed by someone else: you sent version {expected}, the current version is {current}"
+    )]
     PreconditionFailed { expected: String, current: i64 },
     #[error("the request body is larger than the limit of {limit} bytes")]
     PayloadTooLarge { limit: usize },
@@ -72,7 +94,11 @@ pub enum Error {
     MethodNotAllowed { detail: String },
     /// A bulk request failed; nothing was written. Carries the per-item errors.
     #[error("{failed} of {total} items failed; nothing was written")]
-    Bulk { total: usize, failed: usize, items: Vec<ItemError> },
+    Bulk {
+        total: usize,
+        failed: usize,
+        items: Vec<ItemError>,
+    },
     /// An entity-type update would make stored records invalid.
     #[error("{report_detail}", report_detail = invalid_records_detail(report))]
     InvalidRecords { report: InvalidRecordsReport },
@@ -96,15 +122,35 @@ fn invalid_records_detail(report: &InvalidRecordsReport) -> String {
 
 impl Error {
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
-        Error::BadRequest { code, detail: detail.into(), errors: Vec::new() }
+        Error::BadRequest {
+            code,
+            detail: detail.into(),
+            errors: Vec::new(),
+        }
     }
 
-    pub fn unprocessable(code: &'static str, detail: impl Into<String>, errors: Vec<FieldError>) -> Self {
-        Error::Unprocessable { code, detail: detail.into(), errors }
+    pub fn unprocessable(
+        code: &'static str,
+        detail: impl Into<String>,
+        errors: Vec<FieldError>,
+    ) -> Self {
+        Error::Unprocessable {
+            code,
+            detail: detail.into(),
+            errors,
+        }
     }
 
-    pub fn conflict(code: &'static str, detail: impl Into<String>, errors: Vec<FieldError>) -> Self {
-        Error::Conflict { code, detail: detail.into(), errors }
+    pub fn conflict(
+        code: &'static str,
+        detail: impl Into<String>,
+        errors: Vec<FieldError>,
+    ) -> Self {
+        Error::Conflict {
+            code,
+            detail: detail.into(),
+            errors,
+        }
     }
 
     pub fn not_found(what: impl Into<String>) -> Self {
@@ -130,7 +176,9 @@ impl Error {
     /// The stable, documented code of an error (`docs/api.md` lists them all).
     pub fn code(&self) -> &'static str {
         match self {
-            Error::BadRequest { code, .. } | Error::Unprocessable { code, .. } | Error::Conflict { code, .. } => code,
+            Error::BadRequest { code, .. }
+            | Error::Unprocessable { code, .. }
+            | Error::Conflict { code, .. } => code,
             Error::NotFound { .. } => "not_found",
             Error::PreconditionFailed { .. } => "version_mismatch",
             Error::PayloadTooLarge { .. } => "payload_too_large",
@@ -146,9 +194,9 @@ impl Error {
     /// The field errors this error carries, for clients that show them next to inputs.
     pub fn field_errors(&self) -> &[FieldError] {
         match self {
-            Error::BadRequest { errors, .. } | Error::Unprocessable { errors, .. } | Error::Conflict { errors, .. } => {
-                errors
-            }
+            Error::BadRequest { errors, .. }
+            | Error::Unprocessable { errors, .. }
+            | Error::Conflict { errors, .. } => errors,
             _ => &[],
         }
     }
@@ -157,9 +205,16 @@ impl Error {
 /// Extra members of a problem document beyond the standard ones.
 pub fn extension_members(error: &Error) -> Option<(&'static str, Value)> {
     match error {
-        Error::Bulk { items, .. } => Some(("items", serde_json::to_value(items).unwrap_or(Value::Null))),
-        Error::InvalidRecords { report } => Some(("report", serde_json::to_value(report).unwrap_or(Value::Null))),
-        Error::PreconditionFailed { current, .. } => Some(("current_version", Value::from(*current))),
+        Error::Bulk { items, .. } => {
+            Some(("items", serde_json::to_value(items).unwrap_or(Value::Null)))
+        }
+        Error::InvalidRecords { report } => Some((
+            "report",
+            serde_json::to_value(report).unwrap_or(Value::Null),
+        )),
+        Error::PreconditionFailed { current, .. } => {
+            Some(("current_version", Value::from(*current)))
+        }
         _ => None,
     }
 }

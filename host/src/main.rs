@@ -7,7 +7,10 @@ use xrm::config::{Cli, Command, LogFormat};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("xrm: cannot start the async runtime: {error}");
@@ -19,12 +22,16 @@ fn main() -> ExitCode {
             Command::Serve(args) => {
                 let config = xrm::config::serve_config(args, cli.config.as_deref())?;
                 xrm::telemetry::init(config.log_format, &config.log);
-                xrm::server::serve(config).await.map_err(|error| error.to_string())
+                xrm::server::serve(config)
+                    .await
+                    .map_err(|error| error.to_string())
             }
             Command::Migrate(args) => {
                 let config = xrm::config::migrate_config(args, cli.config.as_deref())?;
                 xrm::telemetry::init(LogFormat::Human, "info");
-                let store = xrm::store::Store::open(&config).await.map_err(|error| error.to_string())?;
+                let store = xrm::store::Store::open(&config)
+                    .await
+                    .map_err(|error| error.to_string())?;
                 store.close().await;
                 println!("xrm: the database schema is up to date");
                 Ok(())

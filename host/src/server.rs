@@ -22,7 +22,9 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|error| Error::Internal(format!("cannot listen on {}: {error}", config.listen)))?;
-    let address = listener.local_addr().map_err(|error| Error::Internal(error.to_string()))?;
+    let address = listener
+        .local_addr()
+        .map_err(|error| Error::Internal(error.to_string()))?;
     tracing::info!(%address, database = %describe(&config), "xrm is serving");
     println!("xrm listening on http://{address}");
 
@@ -48,7 +50,9 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
 fn describe(config: &ServeConfig) -> String {
     match &config.store.database_url {
         Some(url) => crate::store::redact_url(url),
-        None => Store::sqlite_path(&config.store.data_dir).display().to_string(),
+        None => Store::sqlite_path(&config.store.data_dir)
+            .display()
+            .to_string(),
     }
 }
 
@@ -90,9 +94,13 @@ pub async fn load_demo(app: &App) -> Result<()> {
         for chunk in records.chunks(crate::service::MAX_BULK_ITEMS) {
             let chunk: Vec<Value> = chunk.to_vec();
             total += chunk.len();
-            app.bulk_write(workspace, type_name, BulkMode::Create, chunk, &actor).await?;
+            app.bulk_write(workspace, type_name, BulkMode::Create, chunk, &actor)
+                .await?;
         }
     }
-    tracing::info!(records = total, "demo: loaded the shipped entity types and demo records");
+    tracing::info!(
+        records = total,
+        "demo: loaded the shipped entity types and demo records"
+    );
     Ok(())
 }

@@ -36,22 +36,36 @@ impl<S: Send + Sync> FromRequest<S> for MergePatchBody {
 fn check_content_type(headers: &HeaderMap) -> Result<(), Error> {
     let Some(content_type) = headers.get(header::CONTENT_TYPE) else {
         return Err(Error::UnsupportedMediaType {
-            detail: "the request has no Content-Type; send JSON with Content-Type: application/json".into(),
+            detail:
+                "the request has no Content-Type; send JSON with Content-Type: application/json"
+                    .into(),
         });
     };
     let text = content_type.to_str().unwrap_or_default();
-    let essence = text.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-    if essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json")) {
+    let essence = text
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    {
         Ok(())
     } else {
         Err(Error::UnsupportedMediaType {
-            detail: format!("Content-Type '{text}' is not supported; send JSON with Content-Type: application/json"),
+            detail: format!(
+                "Content-Type '{text}' is not supported; send JSON with Content-Type: application/json"
+            ),
         })
     }
 }
 
 async fn read_json<S: Send + Sync>(request: Request, state: &S) -> Result<Value, Error> {
-    let limit = request.extensions().get::<BodyLimit>().map_or(DEFAULT_BODY_LIMIT, |l| l.0);
+    let limit = request
+        .extensions()
+        .get::<BodyLimit>()
+        .map_or(DEFAULT_BODY_LIMIT, |l| l.0);
     let bytes = match Bytes::from_request(request, state).await {
         Ok(bytes) => bytes,
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
@@ -65,7 +79,12 @@ async fn read_json<S: Send + Sync>(request: Request, state: &S) -> Result<Value,
         errors: vec![FieldError::new(
             "",
             "json",
-            format!("{} at line {}, column {}", error_kind(&error), error.line(), error.column()),
+            format!(
+                "{} at line {}, column {}",
+                error_kind(&error),
+                error.line(),
+                error.column()
+            ),
         )],
     })
 }
@@ -88,7 +107,9 @@ pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 
 /// Reads `If-Match`: absent, `*`, or one entity tag `"<version>"` (weak tags accepted).
 pub fn precondition(headers: &HeaderMap) -> Result<Precondition, Error> {
-    let Some(value) = headers.get(header::IF_MATCH) else { return Ok(Precondition::None) };
+    let Some(value) = headers.get(header::IF_MATCH) else {
+        return Ok(Precondition::None);
+    };
     let text = value.to_str().unwrap_or_default().trim();
     if text == "*" {
         return Ok(Precondition::Exists);
@@ -134,9 +155,15 @@ mod tests {
     fn json_and_plus_json_content_types_are_accepted() {
         let mut headers = HeaderMap::new();
         assert!(check_content_type(&headers).is_err());
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
         assert!(check_content_type(&headers).is_ok());
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/merge-patch+json"));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/merge-patch+json"),
+        );
         assert!(check_content_type(&headers).is_ok());
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
         assert!(check_content_type(&headers).is_err());

@@ -27,7 +27,9 @@ fn type_json(stored: &StoredEntityType) -> Value {
         "name": stored.name,
         "version": stored.version,
         "display_name": annotations.and_then(|a| a.get("display_name")),
-        "plural_name": annotations.and_then(|a| a.get("plural_name")),
+        "plural_name": annotations.and_then(|a| a.get("plural_name")).cloned().unwrap_or_else(|| {
+            Value::String(format!("{}s", annotations.and_then(|a| a.get("display_name")).and_then(Value::as_str).unwrap_or(&stored.name)))
+        }),
         "created_at": stored.created_at,
         "updated_at": stored.updated_at,
         "created_by": stored.created_by,
@@ -46,11 +48,15 @@ fn type_response(status: StatusCode, stored: &StoredEntityType) -> Response {
 
 pub async fn list(State(app): State<Arc<App>>) -> Result<Json<Value>> {
     let types = app.store.list_entity_types(DEFAULT_WORKSPACE).await?;
-    Ok(Json(json!({ "value": types.iter().map(type_json).collect::<Vec<_>>() })))
+    Ok(Json(
+        json!({ "value": types.iter().map(type_json).collect::<Vec<_>>() }),
+    ))
 }
 
 pub async fn create(State(app): State<Arc<App>>, JsonBody(document): JsonBody) -> Result<Response> {
-    let stored = app.create_entity_type(DEFAULT_WORKSPACE, document, &actor()).await?;
+    let stored = app
+        .create_entity_type(DEFAULT_WORKSPACE, document, &actor())
+        .await?;
     let mut response = type_response(StatusCode::CREATED, &stored);
     if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/entity-types/{}", stored.name)) {
         response.headers_mut().insert(header::LOCATION, location);
@@ -93,8 +99,16 @@ pub async fn update(
         Precondition::Version(version) => Some(version),
         _ => None,
     };
-    let stored =
-        app.update_entity_type(DEFAULT_WORKSPACE, &name, document, options.allow_invalid_records, expected, &actor()).await?;
+    let stored = app
+        .update_entity_type(
+            DEFAULT_WORKSPACE,
+            &name,
+            document,
+            options.allow_invalid_records,
+            expected,
+            &actor(),
+        )
+        .await?;
     Ok(type_response(StatusCode::OK, &stored))
 }
 
@@ -104,12 +118,19 @@ pub async fn delete(
     options: std::result::Result<Query<ChangeOptions>, QueryRejection>,
 ) -> Result<StatusCode> {
     let Query(options) = options.map_err(query_error)?;
-    app.delete_entity_type(DEFAULT_WORKSPACE, &name, options.delete_records).await?;
+    app.delete_entity_type(DEFAULT_WORKSPACE, &name, options.delete_records)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn versions(State(app): State<Arc<App>>, Path(name): Path<String>) -> Result<Json<Value>> {
-    let versions = app.store.entity_type_versions(DEFAULT_WORKSPACE, &name, None).await?;
+pub async fn versions(
+    State(app): State<Arc<App>>,
+    Path(name): Path<String>,
+) -> Result<Json<Value>> {
+    let versions = app
+        .store
+        .entity_type_versions(DEFAULT_WORKSPACE, &name, None)
+        .await?;
     if versions.is_empty() {
         return Err(Error::not_found(format!("entity type '{name}'")));
     }
@@ -120,10 +141,16 @@ pub async fn versions(State(app): State<Arc<App>>, Path(name): Path<String>) -> 
     Ok(Json(json!({ "value": items })))
 }
 
-pub async fn version(State(app): State<Arc<App>>, Path((name, version)): Path<(String, String)>) -> Result<Response> {
-    let number: i64 = version
-        .parse()
-        .map_err(|_| Error::bad_request("invalid_version", format!("'{version}' is not a version number")))?;
+pub async fn version(
+    State(app): State<Arc<App>>,
+    Path((name, version)): Path<(String, String)>,
+) -> Result<Response> {
+    let number: i64 = version.parse().map_err(|_| {
+        Error::bad_request(
+            "invalid_version",
+            format!("'{version}' is not a version number"),
+        )
+    })?;
     let stored = app
         .store
         .entity_type_versions(DEFAULT_WORKSPACE, &name, Some(number))

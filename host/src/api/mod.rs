@@ -25,20 +25,42 @@ pub const BULK_BODY_LIMIT: usize = 32 * 1024 * 1024;
 
 /// Every route of the host.
 pub fn router(app: Arc<App>, body_limit: usize) -> Router {
+    // Install the recorder before the first request, or its metrics would go nowhere.
+    ops::metrics_handle();
     let single = Router::new()
-        .route("/api/v1/entity-types", get(entity_types::list).post(entity_types::create))
+        .route(
+            "/api/v1/entity-types",
+            get(entity_types::list).post(entity_types::create),
+        )
         .route(
             "/api/v1/entity-types/{name}",
-            get(entity_types::get).put(entity_types::update).delete(entity_types::delete),
+            get(entity_types::get)
+                .put(entity_types::update)
+                .delete(entity_types::delete),
         )
-        .route("/api/v1/entity-types/{name}/versions", get(entity_types::versions))
-        .route("/api/v1/entity-types/{name}/versions/{version}", get(entity_types::version))
-        .route("/api/v1/records/{type}", get(records::list).post(records::create))
+        .route(
+            "/api/v1/entity-types/{name}/versions",
+            get(entity_types::versions),
+        )
+        .route(
+            "/api/v1/entity-types/{name}/versions/{version}",
+            get(entity_types::version),
+        )
+        .route(
+            "/api/v1/records/{type}",
+            get(records::list).post(records::create),
+        )
         .route(
             "/api/v1/records/{type}/{id}",
-            get(records::get).put(records::replace).patch(records::patch).delete(records::delete),
+            get(records::get)
+                .put(records::replace)
+                .patch(records::patch)
+                .delete(records::delete),
         )
-        .route("/api/v1/records/{type}/{id}/related/{source_type}", get(records::related))
+        .route(
+            "/api/v1/records/{type}/{id}/related/{source_type}",
+            get(records::related),
+        )
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::Extension(BodyLimit(body_limit)));
     let bulk = Router::new()
@@ -63,5 +85,7 @@ async fn not_found(uri: axum::http::Uri) -> Error {
 }
 
 async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> Error {
-    Error::MethodNotAllowed { detail: format!("{method} is not allowed on '{}'", uri.path()) }
+    Error::MethodNotAllowed {
+        detail: format!("{method} is not allowed on '{}'", uri.path()),
+    }
 }

@@ -92,10 +92,19 @@ fn record_schema(entity_type: &EntityType) -> Value {
     let mut schema = input_schema(entity_type);
     if let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) {
         let mut with_system = Map::new();
-        with_system.insert("id".into(), json!({"type": "string", "format": "uuid", "readOnly": true}));
-        with_system.insert("version".into(), json!({"type": "integer", "minimum": 1, "readOnly": true}));
+        with_system.insert(
+            "id".into(),
+            json!({"type": "string", "format": "uuid", "readOnly": true}),
+        );
+        with_system.insert(
+            "version".into(),
+            json!({"type": "integer", "minimum": 1, "readOnly": true}),
+        );
         for field in ["created_at", "updated_at"] {
-            with_system.insert(field.into(), json!({"type": "string", "format": "date-time", "readOnly": true}));
+            with_system.insert(
+                field.into(),
+                json!({"type": "string", "format": "date-time", "readOnly": true}),
+            );
         }
         for field in ["created_by", "updated_by"] {
             with_system.insert(field.into(), json!({"type": "string", "readOnly": true}));
@@ -108,10 +117,17 @@ fn record_schema(entity_type: &EntityType) -> Value {
 }
 
 fn with_system_required(schema: &mut Value) {
-    let mut required: Vec<Value> = ["id", "version", "created_at", "updated_at", "created_by", "updated_by"]
-        .into_iter()
-        .map(Value::from)
-        .collect();
+    let mut required: Vec<Value> = [
+        "id",
+        "version",
+        "created_at",
+        "updated_at",
+        "created_by",
+        "updated_by",
+    ]
+    .into_iter()
+    .map(Value::from)
+    .collect();
     if let Some(existing) = schema.get("required").and_then(Value::as_array) {
         required.extend(existing.iter().cloned());
     }
@@ -134,7 +150,15 @@ fn list_parameters() -> Value {
 }
 
 fn problem_responses(codes: &[&str]) -> Map<String, Value> {
-    codes.iter().map(|code| ((*code).to_owned(), json!({"$ref": "#/components/responses/Problem"}))).collect()
+    codes
+        .iter()
+        .map(|code| {
+            (
+                (*code).to_owned(),
+                json!({"$ref": "#/components/responses/Problem"}),
+            )
+        })
+        .collect()
 }
 
 fn json_content(schema: Value) -> Value {
@@ -146,7 +170,10 @@ fn entity_type_paths(paths: &mut Map<String, Value>) {
     let mut list_responses = problem_responses(&["500"]);
     list_responses.insert("200".into(), json!({"description": "Every entity type", "content": json_content(json!({"type": "object", "properties": {"value": {"type": "array", "items": type_ref}}}))}));
     let mut create_responses = problem_responses(&["400", "409", "413", "415", "422"]);
-    create_responses.insert("201".into(), json!({"description": "Created", "content": json_content(type_ref.clone())}));
+    create_responses.insert(
+        "201".into(),
+        json!({"description": "Created", "content": json_content(type_ref.clone())}),
+    );
     paths.insert("/api/v1/entity-types".into(), json!({
         "get": {"summary": "List entity types", "tags": ["entity types"], "responses": list_responses},
         "post": {"summary": "Define an entity type", "tags": ["entity types"],
@@ -154,9 +181,15 @@ fn entity_type_paths(paths: &mut Map<String, Value>) {
                  "responses": create_responses}
     }));
     let mut get_responses = problem_responses(&["404"]);
-    get_responses.insert("200".into(), json!({"description": "The current version", "content": json_content(type_ref.clone())}));
+    get_responses.insert(
+        "200".into(),
+        json!({"description": "The current version", "content": json_content(type_ref.clone())}),
+    );
     let mut put_responses = problem_responses(&["400", "404", "409", "412", "413", "415", "422"]);
-    put_responses.insert("200".into(), json!({"description": "The new version", "content": json_content(type_ref)}));
+    put_responses.insert(
+        "200".into(),
+        json!({"description": "The new version", "content": json_content(type_ref)}),
+    );
     let mut delete_responses = problem_responses(&["404", "409"]);
     delete_responses.insert("204".into(), json!({"description": "Deleted"}));
     paths.insert("/api/v1/entity-types/{name}".into(), json!({
@@ -194,10 +227,12 @@ fn record_paths(paths: &mut Map<String, Value>, entity_type: &EntityType, title:
     }))}));
     let mut create_responses = problem_responses(&["400", "409", "413", "415", "422"]);
     create_responses.insert("201".into(), json!({"description": "Created; ETag and Location headers", "content": json_content(record_ref.clone())}));
-    let list_params: Vec<Value> = ["filter", "orderby", "select", "top", "count", "expand", "search", "cursor"]
-        .iter()
-        .map(|p| json!({"$ref": format!("#/components/parameters/{p}")}))
-        .collect();
+    let list_params: Vec<Value> = [
+        "filter", "orderby", "select", "top", "count", "expand", "search", "cursor",
+    ]
+    .iter()
+    .map(|p| json!({"$ref": format!("#/components/parameters/{p}")}))
+    .collect();
     paths.insert(format!("/api/v1/records/{name}"), json!({
         "get": {"summary": format!("List {plural}"), "tags": tag, "parameters": list_params, "responses": list_responses},
         "post": {"summary": format!("Create a {}", entity_type.annotations.display_name), "tags": tag,
@@ -206,7 +241,10 @@ fn record_paths(paths: &mut Map<String, Value>, entity_type: &EntityType, title:
     }));
 
     let mut bulk_responses = problem_responses(&["400", "413", "415", "422"]);
-    bulk_responses.insert("200".into(), json!({"description": "Every record was written"}));
+    bulk_responses.insert(
+        "200".into(),
+        json!({"description": "Every record was written"}),
+    );
     paths.insert(format!("/api/v1/records/{name}/bulk"), json!({
         "post": {"summary": format!("Create or upsert up to {MAX_BULK_ITEMS} {plural} in one transaction"), "tags": tag,
                  "requestBody": {"required": true, "content": json_content(json!({
@@ -219,7 +257,10 @@ fn record_paths(paths: &mut Map<String, Value>, entity_type: &EntityType, title:
     let mut get_responses = problem_responses(&["400", "404"]);
     get_responses.insert("200".into(), json!({"description": "The record; ETag header", "content": json_content(record_ref.clone())}));
     let mut write_responses = problem_responses(&["400", "404", "409", "412", "413", "415", "422"]);
-    write_responses.insert("200".into(), json!({"description": "The new version", "content": json_content(record_ref)}));
+    write_responses.insert(
+        "200".into(),
+        json!({"description": "The new version", "content": json_content(record_ref)}),
+    );
     let mut delete_responses = problem_responses(&["400", "404", "409", "412"]);
     delete_responses.insert("204".into(), json!({"description": "Deleted"}));
     paths.insert(format!("/api/v1/records/{name}/{{id}}"), json!({
@@ -240,7 +281,10 @@ fn pascal_case(name: &str) -> String {
     name.split('_')
         .map(|part| {
             let mut chars = part.chars();
-            chars.next().map(|first| first.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+            chars
+                .next()
+                .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
         })
         .collect()
 }

@@ -13,7 +13,8 @@ tokio::task_local! {
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status =
+            StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let request_id = REQUEST_ID.try_with(Clone::clone).unwrap_or_default();
         // Server-side failures are logged in full and shown to the client only by request id.
         let detail = match &self {
@@ -29,8 +30,14 @@ impl IntoResponse for Error {
         };
         let code = self.code();
         let mut body = Map::new();
-        body.insert("type".into(), Value::String(format!("urn:xrm:problem:{code}")));
-        body.insert("title".into(), Value::String(status.canonical_reason().unwrap_or("Error").to_owned()));
+        body.insert(
+            "type".into(),
+            Value::String(format!("urn:xrm:problem:{code}")),
+        );
+        body.insert(
+            "title".into(),
+            Value::String(status.canonical_reason().unwrap_or("Error").to_owned()),
+        );
         body.insert("status".into(), Value::from(status.as_u16()));
         body.insert("code".into(), Value::String(code.to_owned()));
         body.insert("detail".into(), Value::String(detail));
@@ -45,11 +52,14 @@ impl IntoResponse for Error {
             body.insert("request_id".into(), Value::String(request_id));
         }
         let mut response = (status, Value::Object(body).to_string()).into_response();
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         if let Error::Unavailable(_) = self {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         response
     }

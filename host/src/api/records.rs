@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::body::{JsonBody, MergePatchBody, etag, precondition};
 use crate::error::{Error, Result};
 use crate::query::QueryError;
-use crate::service::{Actor, App, BulkMode, ListRequest, Page};
+use crate::service::{Actor, App, BulkMode, Change, ListRequest, Page};
 use crate::store::StoredRecord;
 
 /// The workspace every request works in until workspaces arrive with authentication.
@@ -24,8 +24,14 @@ fn actor() -> Actor {
     Actor("anonymous".to_owned())
 }
 
-pub async fn create(State(app): State<Arc<App>>, Path(type_name): Path<String>, JsonBody(body): JsonBody) -> Result<Response> {
-    let record = app.create_record(DEFAULT_WORKSPACE, &type_name, body, &actor()).await?;
+pub async fn create(
+    State(app): State<Arc<App>>,
+    Path(type_name): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Response> {
+    let record = app
+        .create_record(DEFAULT_WORKSPACE, &type_name, body, &actor())
+        .await?;
     let location = format!("/api/v1/records/{type_name}/{}", record.id);
     let mut response = record_response(StatusCode::CREATED, &record);
     if let Ok(value) = HeaderValue::from_str(&location) {
@@ -34,7 +40,10 @@ pub async fn create(State(app): State<Arc<App>>, Path(type_name): Path<String>, 
     Ok(response)
 }
 
-pub async fn get(State(app): State<Arc<App>>, Path((type_name, id)): Path<(String, String)>) -> Result<Response> {
+pub async fn get(
+    State(app): State<Arc<App>>,
+    Path((type_name, id)): Path<(String, String)>,
+) -> Result<Response> {
     let record = app.get_record(DEFAULT_WORKSPACE, &type_name, &id).await?;
     Ok(record_response(StatusCode::OK, &record))
 }
@@ -46,7 +55,16 @@ pub async fn replace(
     JsonBody(body): JsonBody,
 ) -> Result<Response> {
     let precondition = precondition(&headers)?;
-    let record = app.update_record(DEFAULT_WORKSPACE, &type_name, &id, body, false, precondition, &actor()).await?;
+    let record = app
+        .update_record(
+            DEFAULT_WORKSPACE,
+            &type_name,
+            &id,
+            Change::Replace(body),
+            precondition,
+            &actor(),
+        )
+        .await?;
     Ok(record_response(StatusCode::OK, &record))
 }
 
@@ -61,10 +79,23 @@ pub async fn patch(
         return Err(Error::unprocessable(
             "not_an_object",
             "a merge patch of a record is a JSON object",
-            vec![crate::error::FieldError::new("", "type", "expected a JSON object")],
+            vec![crate::error::FieldError::new(
+                "",
+                "type",
+                "expected a JSON object",
+            )],
         ));
     }
-    let record = app.update_record(DEFAULT_WORKSPACE, &type_name, &id, body, true, precondition, &actor()).await?;
+    let record = app
+        .update_record(
+            DEFAULT_WORKSPACE,
+            &type_name,
+            &id,
+            Change::MergePatch(body),
+            precondition,
+            &actor(),
+        )
+        .await?;
     Ok(record_response(StatusCode::OK, &record))
 }
 
@@ -74,7 +105,8 @@ pub async fn delete(
     headers: HeaderMap,
 ) -> Result<StatusCode> {
     let precondition = precondition(&headers)?;
-    app.delete_record(DEFAULT_WORKSPACE, &type_name, &id, precondition, &actor()).await?;
+    app.delete_record(DEFAULT_WORKSPACE, &type_name, &id, precondition, &actor())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -87,7 +119,11 @@ struct BulkRequest {
     records: Vec<Value>,
 }
 
-pub async fn bulk(State(app): State<Arc<App>>, Path(type_name): Path<String>, JsonBody(body): JsonBody) -> Result<Response> {
+pub async fn bulk(
+    State(app): State<Arc<App>>,
+    Path(type_name): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Response> {
     let request: BulkRequest = serde_json::from_value(body).map_err(|error| {
         Error::unprocessable(
             "invalid_bulk_request",
@@ -106,9 +142,24 @@ pub async fn bulk(State(app): State<Arc<App>>, Path(type_name): Path<String>, Js
             ));
         }
     };
-    let records = app.bulk_write(DEFAULT_WORKSPACE, &type_name, mode, request.records, &actor()).await?;
-    let ids: Vec<Value> = records.iter().map(|r| json!({"id": r.id, "version": r.version})).collect();
-    Ok((StatusCode::OK, Json(json!({ "written": ids.len(), "records": ids }))).into_response())
+    let records = app
+        .bulk_write(
+            DEFAULT_WORKSPACE,
+            &type_name,
+            mode,
+            request.records,
+            &actor(),
+        )
+        .await?;
+    let ids: Vec<Value> = records
+        .iter()
+        .map(|r| json!({"id": r.id, "version": r.version}))
+        .collect();
+    Ok((
+        StatusCode::OK,
+        Json(json!({ "written": ids.len(), "records": ids })),
+    )
+        .into_response())
 }
 
 pub async fn list(
@@ -118,7 +169,9 @@ pub async fn list(
     query: std::result::Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Result<Response> {
     let (request, _) = list_request(query, &[])?;
-    let page = app.list_records(DEFAULT_WORKSPACE, &type_name, &request, None).await?;
+    let page = app
+        .list_records(DEFAULT_WORKSPACE, &type_name, &request, None)
+        .await?;
     Ok(page_response(&uri, page))
 }
 
@@ -133,37 +186,63 @@ pub async fn related(
     let (request, extra) = list_request(query, &["via"])?;
     // The record must exist and be of the named type, so a list never leaks what an id hides.
     app.get_record(DEFAULT_WORKSPACE, &type_name, &id).await?;
-    let source = app.types.get(&app.store, DEFAULT_WORKSPACE, &source_type).await?;
-    let candidates: Vec<&String> =
-        source.annotations.lookups.iter().filter(|(_, l)| l.target == type_name).map(|(f, _)| f).collect();
-    let via = match extra.iter().find(|(k, _)| k == "via").map(|(_, v)| v.as_str()) {
+    let source = app
+        .types
+        .get(&app.store, DEFAULT_WORKSPACE, &source_type)
+        .await?;
+    let candidates: Vec<&String> = source
+        .annotations
+        .lookups
+        .iter()
+        .filter(|(_, l)| l.target == type_name)
+        .map(|(f, _)| f)
+        .collect();
+    let via = match extra
+        .iter()
+        .find(|(k, _)| k == "via")
+        .map(|(_, v)| v.as_str())
+    {
         Some(field) if candidates.iter().any(|c| c.as_str() == field) => field.to_owned(),
         Some(field) => {
             return Err(Error::bad_request(
                 "invalid_query",
-                format!("via: '{field}' is not a lookup from {source_type} to {type_name}; lookups: {}", join(&candidates)),
+                format!(
+                    "via: '{field}' is not a lookup from {source_type} to {type_name}; lookups: {}",
+                    join(&candidates)
+                ),
             ));
         }
         None if candidates.len() == 1 => candidates[0].clone(),
         None if candidates.is_empty() => {
             return Err(Error::bad_request(
                 "invalid_query",
-                format!("{source_type} has no lookup to {type_name}, so no {source_type} records can point at it"),
+                format!(
+                    "{source_type} has no lookup to {type_name}, so no {source_type} records can point at it"
+                ),
             ));
         }
         None => {
             return Err(Error::bad_request(
                 "invalid_query",
-                format!("{source_type} has several lookups to {type_name}; choose one with ?via=: {}", join(&candidates)),
+                format!(
+                    "{source_type} has several lookups to {type_name}; choose one with ?via=: {}",
+                    join(&candidates)
+                ),
             ));
         }
     };
-    let page = app.list_records(DEFAULT_WORKSPACE, &source_type, &request, Some((&via, &id))).await?;
+    let page = app
+        .list_records(DEFAULT_WORKSPACE, &source_type, &request, Some((&via, &id)))
+        .await?;
     Ok(page_response(&uri, page))
 }
 
 fn join(items: &[&String]) -> String {
-    items.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Reads the query options, refusing unknown `$options` and repeats; returns the other
@@ -172,7 +251,8 @@ fn list_request(
     query: std::result::Result<Query<Vec<(String, String)>>, QueryRejection>,
     extra_allowed: &[&str],
 ) -> Result<(ListRequest, Vec<(String, String)>)> {
-    let Query(pairs) = query.map_err(|rejection| Error::bad_request("invalid_query", rejection.body_text()))?;
+    let Query(pairs) =
+        query.map_err(|rejection| Error::bad_request("invalid_query", rejection.body_text()))?;
     let mut request = ListRequest::default();
     let mut extra = Vec::new();
     for (key, value) in pairs {
@@ -202,7 +282,12 @@ fn list_request(
             }
         };
         if slot.is_some() {
-            return Err(QueryError { option: "query", position: None, message: format!("query option '{key}' is given twice") }.into());
+            return Err(QueryError {
+                option: "query",
+                position: None,
+                message: format!("query option '{key}' is given twice"),
+            }
+            .into());
         }
         *slot = Some(value);
     }
@@ -228,7 +313,9 @@ fn next_link(uri: &Uri, cursor: &str) -> String {
         .query()
         .unwrap_or_default()
         .split('&')
-        .filter(|pair| !pair.is_empty() && !pair.starts_with("$cursor=") && !pair.starts_with("%24cursor="))
+        .filter(|pair| {
+            !pair.is_empty() && !pair.starts_with("$cursor=") && !pair.starts_with("%24cursor=")
+        })
         .collect();
     let mut link = format!("{}?", uri.path());
     for pair in kept {
@@ -260,7 +347,11 @@ fn record_response(status: StatusCode, record: &StoredRecord) -> Response {
         push_json_string(&mut text, value);
     }
     let data = record.data.trim();
-    let inner = data.strip_prefix('{').and_then(|d| d.strip_suffix('}')).unwrap_or_default().trim();
+    let inner = data
+        .strip_prefix('{')
+        .and_then(|d| d.strip_suffix('}'))
+        .unwrap_or_default()
+        .trim();
     if !inner.is_empty() {
         text.push(',');
         text.push_str(inner);
@@ -268,7 +359,10 @@ fn record_response(status: StatusCode, record: &StoredRecord) -> Response {
     text.push('}');
     let mut response = (status, text).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     if let Ok(tag) = HeaderValue::from_str(&etag(record.version)) {
         headers.insert(header::ETAG, tag);
     }

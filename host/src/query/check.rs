@@ -4,8 +4,9 @@
 //! The rules: null fits every field; strings fit string fields (dates and date-times are
 //! strings and compare lexically, which ISO 8601 makes chronological); numbers fit number
 //! fields, and integer fields only when whole (`1.0` and `1e3` count as whole); booleans take
-//! only `true`, `false`, `eq` and `ne`; the string functions need string fields; arrays and
-//! objects can be selected but neither filtered nor sorted.
+//! only `true`, `false`, `eq` and `ne`; the string functions need string fields. Arrays and
+//! objects can be selected and null-checked (`tags eq null` asks whether the field has no
+//! value), but neither otherwise filtered nor sorted.
 
 use super::QueryError;
 use super::filter::{Filter, Literal, Path};
@@ -24,7 +25,8 @@ pub enum FieldKind {
     Integer,
     /// `true` or `false`.
     Boolean,
-    /// An array or an object: it can be selected, but not filtered or sorted.
+    /// An array or an object: it can be selected and null-checked (`tags eq null`), but not
+    /// otherwise filtered, nor sorted.
     Other,
 }
 
@@ -62,6 +64,11 @@ pub fn check_filter(filter: &Filter, catalog: &impl FieldCatalog) -> Result<(), 
             .try_for_each(|condition| check_filter(condition, catalog)),
         Filter::Not(inner) => check_filter(inner, catalog),
         Filter::Compare { path, op, value } => {
+            if *value == Literal::Null {
+                // A null check asks whether the field has a value, which means something for
+                // every kind, arrays and objects included.
+                return resolve(OPTION, path, catalog).map(drop);
+            }
             let kind = comparable_kind(OPTION, path, catalog)?;
             if kind == FieldKind::Boolean && op.is_ordering() {
                 let position = path.position;
@@ -348,6 +355,7 @@ mod tests {
             "address/city in ('Oslo', 'Bergen') and employees in (1, 2, 3)",
             "contains(name, 'soft') or startswith(address/zip, '0') or endswith(status, 'ed')",
             "not (active eq true)",
+            "tags eq null and address ne null",
             "name gt 'M'",
         ];
         for text in accepted {
@@ -471,7 +479,7 @@ mod tests {
                 "$filter: field 'tags' is an array or object (position 0); arrays and objects cannot be filtered or sorted",
             ),
             (
-                "address eq null",
+                "address ne 'x'",
                 "$filter: field 'address' is an array or object (position 0); arrays and objects cannot be filtered or sorted",
             ),
             (

@@ -13,7 +13,14 @@ use crate::error::FieldError;
 pub type FieldPath = Vec<String>;
 
 /// Names a record may never use at its top level: the host owns them.
-pub const SYSTEM_FIELDS: [&str; 6] = ["id", "version", "created_at", "updated_at", "created_by", "updated_by"];
+pub const SYSTEM_FIELDS: [&str; 6] = [
+    "id",
+    "version",
+    "created_at",
+    "updated_at",
+    "created_by",
+    "updated_by",
+];
 
 /// What happens to records that point at a record being deleted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,7 +62,11 @@ pub struct StateMachine {
 impl StateMachine {
     /// Whether a record may move from `from` to `to` (staying put is always allowed).
     pub fn allows(&self, from: &str, to: &str) -> bool {
-        from == to || self.transitions.get(from).is_some_and(|targets| targets.iter().any(|t| t == to))
+        from == to
+            || self
+                .transitions
+                .get(from)
+                .is_some_and(|targets| targets.iter().any(|t| t == to))
     }
 }
 
@@ -80,7 +91,9 @@ pub fn is_valid_type_name(name: &str) -> bool {
     !bytes.is_empty()
         && bytes.len() <= 48
         && bytes[0].is_ascii_lowercase()
-        && bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
 }
 
 /// Whether `name` can name a property at any depth: it appears in SQL JSON paths.
@@ -89,7 +102,9 @@ pub fn is_valid_property_name(name: &str) -> bool {
     !bytes.is_empty()
         && bytes.len() <= 63
         && bytes[0].is_ascii_alphabetic()
-        && bytes.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'_')
 }
 
 /// Joins a path for messages and URLs: `billing_address/city`.
@@ -124,7 +139,11 @@ impl Annotations {
             )]);
         };
         let Some(object) = value.as_object() else {
-            return Err(vec![FieldError::new("/x-xrm", "x-xrm", "x-xrm must be an object")]);
+            return Err(vec![FieldError::new(
+                "/x-xrm",
+                "x-xrm",
+                "x-xrm must be an object",
+            )]);
         };
         const KNOWN: [&str; 9] = [
             "name",
@@ -141,7 +160,10 @@ impl Annotations {
             if !KNOWN.contains(&key.as_str()) {
                 problems.push(
                     &format!("/x-xrm/{key}"),
-                    format!("unknown x-xrm key '{key}'; known keys are {}", KNOWN.join(", ")),
+                    format!(
+                        "unknown x-xrm key '{key}'; known keys are {}",
+                        KNOWN.join(", ")
+                    ),
                 );
             }
         }
@@ -171,16 +193,33 @@ impl Annotations {
                 Some("string") => {}
                 Some(kind) => problems.push(
                     "/x-xrm/title_field",
-                    format!("x-xrm.title_field '{title}' must be a string property, but it is {kind}"),
+                    format!(
+                        "x-xrm.title_field '{title}' must be a string property, but it is {kind}"
+                    ),
                 ),
             }
         }
 
-        let indexed = path_list(object.get("indexed"), "indexed", field_exists, &mut problems);
+        let indexed = path_list(
+            object.get("indexed"),
+            "indexed",
+            field_exists,
+            &mut problems,
+        );
         let unique = unique_list(object.get("unique"), field_exists, &mut problems);
         let search = parse_search(object.get("search"), top_level_kind, &mut problems);
-        let lookups = parse_lookups(object.get("lookups"), top_level_kind, required, &mut problems);
-        let state_machine = parse_state_machine(object.get("state_machine"), top_level_kind, enum_of, &mut problems);
+        let lookups = parse_lookups(
+            object.get("lookups"),
+            top_level_kind,
+            required,
+            &mut problems,
+        );
+        let state_machine = parse_state_machine(
+            object.get("state_machine"),
+            top_level_kind,
+            enum_of,
+            &mut problems,
+        );
 
         if !problems.0.is_empty() {
             return Err(problems.0);
@@ -200,7 +239,11 @@ impl Annotations {
     }
 }
 
-fn required_string(object: &Map<String, Value>, key: &str, problems: &mut Problems) -> Option<String> {
+fn required_string(
+    object: &Map<String, Value>,
+    key: &str,
+    problems: &mut Problems,
+) -> Option<String> {
     match object.get(key) {
         None => {
             problems.push(&format!("/x-xrm/{key}"), format!("x-xrm.{key} is required"));
@@ -210,11 +253,18 @@ fn required_string(object: &Map<String, Value>, key: &str, problems: &mut Proble
     }
 }
 
-fn optional_string(object: &Map<String, Value>, key: &str, problems: &mut Problems) -> Option<String> {
+fn optional_string(
+    object: &Map<String, Value>,
+    key: &str,
+    problems: &mut Problems,
+) -> Option<String> {
     match object.get(key)? {
         Value::String(text) if !text.trim().is_empty() => Some(text.clone()),
         Value::String(_) => {
-            problems.push(&format!("/x-xrm/{key}"), format!("x-xrm.{key} must not be empty"));
+            problems.push(
+                &format!("/x-xrm/{key}"),
+                format!("x-xrm.{key} must not be empty"),
+            );
             None
         }
         other => {
@@ -237,21 +287,32 @@ fn path_list(
     field_exists: &dyn Fn(&[String]) -> bool,
     problems: &mut Problems,
 ) -> Vec<FieldPath> {
-    let Some(value) = value else { return Vec::new() };
+    let Some(value) = value else {
+        return Vec::new();
+    };
     let Some(items) = value.as_array() else {
-        problems.push(&format!("/x-xrm/{key}"), format!("x-xrm.{key} must be an array of field paths"));
+        problems.push(
+            &format!("/x-xrm/{key}"),
+            format!("x-xrm.{key} must be an array of field paths"),
+        );
         return Vec::new();
     };
     let mut paths = Vec::new();
     for (index, item) in items.iter().enumerate() {
         let pointer = format!("/x-xrm/{key}/{index}");
         let Some(text) = item.as_str() else {
-            problems.push(&pointer, format!("x-xrm.{key}[{index}] must be a field path string"));
+            problems.push(
+                &pointer,
+                format!("x-xrm.{key}[{index}] must be a field path string"),
+            );
             continue;
         };
         let path = parse_path(text);
         if !field_exists(&path) {
-            problems.push(&pointer, format!("x-xrm.{key} names '{text}', which is not a scalar property of the schema"));
+            problems.push(
+                &pointer,
+                format!("x-xrm.{key} names '{text}', which is not a scalar property of the schema"),
+            );
         } else if paths.contains(&path) {
             problems.push(&pointer, format!("x-xrm.{key} names '{text}' twice"));
         } else {
@@ -266,9 +327,14 @@ fn unique_list(
     field_exists: &dyn Fn(&[String]) -> bool,
     problems: &mut Problems,
 ) -> Vec<Vec<FieldPath>> {
-    let Some(value) = value else { return Vec::new() };
+    let Some(value) = value else {
+        return Vec::new();
+    };
     let Some(items) = value.as_array() else {
-        problems.push("/x-xrm/unique", "x-xrm.unique must be an array of field paths or arrays of field paths".into());
+        problems.push(
+            "/x-xrm/unique",
+            "x-xrm.unique must be an array of field paths or arrays of field paths".into(),
+        );
         return Vec::new();
     };
     let mut keys = Vec::new();
@@ -276,11 +342,16 @@ fn unique_list(
         let pointer = format!("/x-xrm/unique/{index}");
         let texts: Vec<&str> = match item {
             Value::String(text) => vec![text.as_str()],
-            Value::Array(parts) if !parts.is_empty() && parts.len() <= 8 && parts.iter().all(Value::is_string) => {
+            Value::Array(parts)
+                if !parts.is_empty() && parts.len() <= 8 && parts.iter().all(Value::is_string) =>
+            {
                 parts.iter().filter_map(Value::as_str).collect()
             }
             _ => {
-                problems.push(&pointer, "a unique key is a field path or an array of 1 to 8 field paths".into());
+                problems.push(
+                    &pointer,
+                    "a unique key is a field path or an array of 1 to 8 field paths".into(),
+                );
                 continue;
             }
         };
@@ -288,7 +359,12 @@ fn unique_list(
         for text in texts {
             let path = parse_path(text);
             if !field_exists(&path) {
-                problems.push(&pointer, format!("x-xrm.unique names '{text}', which is not a scalar property of the schema"));
+                problems.push(
+                    &pointer,
+                    format!(
+                        "x-xrm.unique names '{text}', which is not a scalar property of the schema"
+                    ),
+                );
             } else {
                 key.push(path);
             }
@@ -305,9 +381,14 @@ fn parse_search(
     top_level_kind: &dyn Fn(&str) -> Option<&'static str>,
     problems: &mut Problems,
 ) -> Vec<String> {
-    let Some(value) = value else { return Vec::new() };
+    let Some(value) = value else {
+        return Vec::new();
+    };
     let Some(items) = value.as_array() else {
-        problems.push("/x-xrm/search", "x-xrm.search must be an array of string property names".into());
+        problems.push(
+            "/x-xrm/search",
+            "x-xrm.search must be an array of string property names".into(),
+        );
         return Vec::new();
     };
     let mut fields = Vec::new();
@@ -319,7 +400,10 @@ fn parse_search(
                 &pointer,
                 format!("x-xrm.search names '{name}', which is not a top-level string property"),
             ),
-            None => problems.push(&pointer, format!("x-xrm.search[{index}] must be a property name")),
+            None => problems.push(
+                &pointer,
+                format!("x-xrm.search[{index}] must be a property name"),
+            ),
         }
     }
     fields
@@ -334,7 +418,10 @@ fn parse_lookups(
     let mut lookups = BTreeMap::new();
     let Some(value) = value else { return lookups };
     let Some(object) = value.as_object() else {
-        problems.push("/x-xrm/lookups", "x-xrm.lookups must be an object of field name to {target, on_delete}".into());
+        problems.push(
+            "/x-xrm/lookups",
+            "x-xrm.lookups must be an object of field name to {target, on_delete}".into(),
+        );
         return lookups;
     };
     for (field, spec) in object {
@@ -342,31 +429,49 @@ fn parse_lookups(
         match top_level_kind(field) {
             Some("string") => {}
             Some(kind) => {
-                problems.push(&pointer, format!("lookup field '{field}' must be a string property, but it is {kind}"));
+                problems.push(
+                    &pointer,
+                    format!("lookup field '{field}' must be a string property, but it is {kind}"),
+                );
                 continue;
             }
             None => {
-                problems.push(&pointer, format!("lookup field '{field}' is not a property of the schema"));
+                problems.push(
+                    &pointer,
+                    format!("lookup field '{field}' is not a property of the schema"),
+                );
                 continue;
             }
         }
         let Some(spec) = spec.as_object() else {
-            problems.push(&pointer, format!("lookup '{field}' must be an object with target and on_delete"));
+            problems.push(
+                &pointer,
+                format!("lookup '{field}' must be an object with target and on_delete"),
+            );
             continue;
         };
         for key in spec.keys() {
             if key != "target" && key != "on_delete" {
-                problems.push(&format!("{pointer}/{key}"), format!("unknown lookup key '{key}'; use target and on_delete"));
+                problems.push(
+                    &format!("{pointer}/{key}"),
+                    format!("unknown lookup key '{key}'; use target and on_delete"),
+                );
             }
         }
         let target = match spec.get("target") {
             Some(Value::String(target)) if is_valid_type_name(target) => target.clone(),
             Some(Value::String(target)) => {
-                problems.push(&format!("{pointer}/target"), format!("lookup target '{target}' is not a valid type name"));
+                problems.push(
+                    &format!("{pointer}/target"),
+                    format!("lookup target '{target}' is not a valid type name"),
+                );
                 continue;
             }
             _ => {
-                problems.push(&format!("{pointer}/target"), format!("lookup '{field}' needs a target entity type name"));
+                problems.push(
+                    &format!("{pointer}/target"),
+                    format!("lookup '{field}' needs a target entity type name"),
+                );
                 continue;
             }
         };
@@ -404,7 +509,10 @@ fn parse_state_machine(
 ) -> Option<StateMachine> {
     let value = value?;
     let Some(object) = value.as_object() else {
-        problems.push("/x-xrm/state_machine", "x-xrm.state_machine must be an object with field and transitions".into());
+        problems.push(
+            "/x-xrm/state_machine",
+            "x-xrm.state_machine must be an object with field and transitions".into(),
+        );
         return None;
     };
     for key in object.keys() {
@@ -416,7 +524,10 @@ fn parse_state_machine(
         }
     }
     let Some(field) = object.get("field").and_then(Value::as_str) else {
-        problems.push("/x-xrm/state_machine/field", "x-xrm.state_machine.field must name a property".into());
+        problems.push(
+            "/x-xrm/state_machine/field",
+            "x-xrm.state_machine.field must name a property".into(),
+        );
         return None;
     };
     if top_level_kind(field) != Some("string") {
@@ -435,7 +546,13 @@ fn parse_state_machine(
     };
     let check_state = |state: &str, pointer: &str, problems: &mut Problems| {
         if !states.iter().any(|s| s == state) {
-            problems.push(pointer, format!("'{state}' is not one of the values of '{field}': {}", states.join(", ")));
+            problems.push(
+                pointer,
+                format!(
+                    "'{state}' is not one of the values of '{field}': {}",
+                    states.join(", ")
+                ),
+            );
         }
     };
     let initial = match object.get("initial") {
@@ -455,7 +572,10 @@ fn parse_state_machine(
             Some(values)
         }
         Some(_) => {
-            problems.push("/x-xrm/state_machine/initial", "x-xrm.state_machine.initial must be an array of states".into());
+            problems.push(
+                "/x-xrm/state_machine/initial",
+                "x-xrm.state_machine.initial must be an array of states".into(),
+            );
             None
         }
     };
@@ -487,7 +607,11 @@ fn parse_state_machine(
             "x-xrm.state_machine.transitions must be an object of state to the states it may move to".into(),
         ),
     }
-    Some(StateMachine { field: field.to_owned(), initial, transitions })
+    Some(StateMachine {
+        field: field.to_owned(),
+        initial,
+        transitions,
+    })
 }
 
 /// A short name of a JSON value's kind, for messages.

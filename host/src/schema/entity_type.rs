@@ -37,10 +37,18 @@ impl EntityType {
     /// Checks and compiles a posted document. Every problem is reported, each with its pointer.
     pub fn compile(document: Value, version: i64) -> Result<EntityType, Error> {
         let invalid = |errors: Vec<FieldError>| {
-            Error::unprocessable("invalid_entity_type", "the entity type document is not valid", errors)
+            Error::unprocessable(
+                "invalid_entity_type",
+                "the entity type document is not valid",
+                errors,
+            )
         };
         let Some(root) = document.as_object() else {
-            return Err(invalid(vec![FieldError::new("", "type", "an entity type must be a JSON object")]));
+            return Err(invalid(vec![FieldError::new(
+                "",
+                "type",
+                "an entity type must be a JSON object",
+            )]));
         };
 
         // The document must itself be a valid schema of the draft it names.
@@ -75,12 +83,20 @@ impl EntityType {
 
         let mut problems = Vec::new();
         if root.get("type").and_then(Value::as_str) != Some("object") {
-            problems.push(FieldError::new("/type", "type", "the root of an entity type must be \"type\": \"object\""));
+            problems.push(FieldError::new(
+                "/type",
+                "type",
+                "the root of an entity type must be \"type\": \"object\"",
+            ));
         }
         let properties = match root.get("properties") {
             Some(Value::Object(properties)) => properties.clone(),
             _ => {
-                problems.push(FieldError::new("/properties", "properties", "an entity type needs a properties object"));
+                problems.push(FieldError::new(
+                    "/properties",
+                    "properties",
+                    "an entity type needs a properties object",
+                ));
                 serde_json::Map::new()
             }
         };
@@ -94,7 +110,13 @@ impl EntityType {
             }
         }
         let mut fields = BTreeMap::new();
-        collect_fields(&properties, &mut Vec::new(), "/properties", &mut fields, &mut problems);
+        collect_fields(
+            &properties,
+            &mut Vec::new(),
+            "/properties",
+            &mut fields,
+            &mut problems,
+        );
         for (name, kind) in [
             ("id", FieldKind::String),
             ("version", FieldKind::Integer),
@@ -109,10 +131,18 @@ impl EntityType {
         let required: Vec<String> = root
             .get("required")
             .and_then(Value::as_array)
-            .map(|items| items.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
             .unwrap_or_default();
         let scalar_exists = |path: &[String]| {
-            fields.get(&path.join("/")).is_some_and(|info| !info.system && info.kind != FieldKind::Other)
+            fields
+                .get(&path.join("/"))
+                .is_some_and(|info| !info.system && info.kind != FieldKind::Other)
         };
         let top_level_kind = |name: &str| -> Option<&'static str> {
             let info = fields.get(name).filter(|info| !info.system)?;
@@ -126,29 +156,50 @@ impl EntityType {
         };
         let enum_of = |name: &str| -> Option<Vec<String>> {
             let values = properties.get(name)?.get("enum")?.as_array()?;
-            Some(values.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+            Some(
+                values
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect(),
+            )
         };
-        let annotations =
-            match Annotations::parse(root.get("x-xrm"), &scalar_exists, &top_level_kind, &required, &enum_of) {
-                Ok(annotations) => Some(annotations),
-                Err(mut errors) => {
-                    problems.append(&mut errors);
-                    None
-                }
-            };
+        let annotations = match Annotations::parse(
+            root.get("x-xrm"),
+            &scalar_exists,
+            &top_level_kind,
+            &required,
+            &enum_of,
+        ) {
+            Ok(annotations) => Some(annotations),
+            Err(mut errors) => {
+                problems.append(&mut errors);
+                None
+            }
+        };
         if !problems.is_empty() {
             return Err(invalid(problems));
         }
         let annotations = annotations.expect("no problems means annotations parsed");
 
-        let validator = jsonschema::options().should_validate_formats(true).build(&document).map_err(|error| {
-            invalid(vec![FieldError::new(
-                error.instance_path().as_str(),
-                error.kind().keyword(),
-                format!("the schema cannot be compiled: {error}"),
-            )])
-        })?;
-        Ok(EntityType { name: annotations.name.clone(), version, document, annotations, validator, fields })
+        let validator = jsonschema::options()
+            .should_validate_formats(true)
+            .build(&document)
+            .map_err(|error| {
+                invalid(vec![FieldError::new(
+                    error.instance_path().as_str(),
+                    error.kind().keyword(),
+                    format!("the schema cannot be compiled: {error}"),
+                )])
+            })?;
+        Ok(EntityType {
+            name: annotations.name.clone(),
+            version,
+            document,
+            annotations,
+            validator,
+            fields,
+        })
     }
 
     /// Validates a record's data (system fields removed) and returns every error found.
@@ -163,7 +214,9 @@ impl EntityType {
             match error.kind() {
                 // Point the client at the missing or unexpected field itself, not at its parent.
                 jsonschema::error::ValidationErrorKind::Required { property } => {
-                    let name = property.as_str().map_or_else(|| property.to_string(), str::to_owned);
+                    let name = property
+                        .as_str()
+                        .map_or_else(|| property.to_string(), str::to_owned);
                     errors.push(FieldError::new(
                         format!("{base}/{}", escape_pointer(&name)),
                         keyword,
@@ -179,7 +232,11 @@ impl EntityType {
                         ));
                     }
                 }
-                _ => errors.push(FieldError::new(base, keyword, truncate(error.to_string(), 300))),
+                _ => errors.push(FieldError::new(
+                    base,
+                    keyword,
+                    truncate(error.to_string(), 300),
+                )),
             }
         }
         errors
@@ -197,7 +254,9 @@ impl EntityType {
         }
         self.fields
             .iter()
-            .filter(|(path, info)| !info.system && info.kind == FieldKind::String && !path.contains('/'))
+            .filter(|(path, info)| {
+                !info.system && info.kind == FieldKind::String && !path.contains('/')
+            })
             .filter(|(path, _)| !self.annotations.lookups.contains_key(path.as_str()))
             .map(|(path, _)| path.clone())
             .collect()
@@ -207,9 +266,19 @@ impl EntityType {
     pub fn index_plan(&self) -> Vec<IndexSpec> {
         let mut plan: Vec<IndexSpec> = Vec::new();
         let mut add = |paths: Vec<FieldPath>, unique: bool| {
-            if !plan.iter().any(|spec| spec.paths == paths && spec.unique == unique) {
-                let kinds = paths.iter().map(|p| self.field(p).map_or(FieldKind::String, |i| i.kind)).collect();
-                plan.push(IndexSpec { paths, kinds, unique });
+            if !plan
+                .iter()
+                .any(|spec| spec.paths == paths && spec.unique == unique)
+            {
+                let kinds = paths
+                    .iter()
+                    .map(|p| self.field(p).map_or(FieldKind::String, |i| i.kind))
+                    .collect();
+                plan.push(IndexSpec {
+                    paths,
+                    kinds,
+                    unique,
+                });
             }
         };
         for path in &self.annotations.indexed {
@@ -226,12 +295,17 @@ impl EntityType {
 
     /// The title of a record, for lists and lookups pickers.
     pub fn title_of<'a>(&self, data: &'a Value) -> Option<&'a str> {
-        data.get(&self.annotations.title_field).and_then(Value::as_str)
+        data.get(&self.annotations.title_field)
+            .and_then(Value::as_str)
     }
 
     /// Names of every top-level data field, for messages and OpenAPI.
     pub fn data_field_names(&self) -> Vec<String> {
-        self.fields.iter().filter(|(p, i)| !i.system && !p.contains('/')).map(|(p, _)| p.clone()).collect()
+        self.fields
+            .iter()
+            .filter(|(p, i)| !i.system && !p.contains('/'))
+            .map(|(p, _)| p.clone())
+            .collect()
     }
 }
 
@@ -275,9 +349,21 @@ fn collect_fields(
         }
         prefix.push(name.clone());
         let kind = kind_of_schema(schema);
-        fields.insert(prefix.join("/"), FieldInfo { kind, system: false });
+        fields.insert(
+            prefix.join("/"),
+            FieldInfo {
+                kind,
+                system: false,
+            },
+        );
         if let Some(nested) = schema.get("properties").and_then(Value::as_object) {
-            collect_fields(nested, prefix, &format!("{here}/properties"), fields, problems);
+            collect_fields(
+                nested,
+                prefix,
+                &format!("{here}/properties"),
+                fields,
+                problems,
+            );
         }
         prefix.pop();
     }
@@ -296,17 +382,24 @@ fn kind_of_schema(schema: &Value) -> FieldKind {
     match schema.get("type") {
         Some(Value::String(name)) => return from_name(name).unwrap_or(FieldKind::Other),
         Some(Value::Array(names)) => {
-            let kinds: Vec<FieldKind> =
-                names.iter().filter_map(Value::as_str).filter(|n| *n != "null").filter_map(from_name).collect();
+            let kinds: Vec<FieldKind> = names
+                .iter()
+                .filter_map(Value::as_str)
+                .filter(|n| *n != "null")
+                .filter_map(from_name)
+                .collect();
             return match kinds.as_slice() {
                 [kind] => *kind,
-                [FieldKind::Integer, FieldKind::Number] | [FieldKind::Number, FieldKind::Integer] => FieldKind::Number,
+                [FieldKind::Integer, FieldKind::Number]
+                | [FieldKind::Number, FieldKind::Integer] => FieldKind::Number,
                 _ => FieldKind::Other,
             };
         }
         _ => {}
     }
-    let sample = schema.get("const").or_else(|| schema.get("enum").and_then(|e| e.as_array()?.first()));
+    let sample = schema
+        .get("const")
+        .or_else(|| schema.get("enum").and_then(|e| e.as_array()?.first()));
     match sample {
         Some(Value::String(_)) => FieldKind::String,
         Some(Value::Number(_)) => FieldKind::Number,
@@ -366,17 +459,34 @@ mod tests {
         let entity_type = EntityType::compile(customer(), 1).unwrap();
         assert_eq!(entity_type.name, "customer");
         assert_eq!(entity_type.annotations.plural_name, "Customers");
-        assert_eq!(entity_type.field(&["address".into(), "city".into()]).unwrap().kind, FieldKind::String);
-        assert_eq!(entity_type.field(&["tier".into()]).unwrap().kind, FieldKind::String);
-        assert_eq!(entity_type.field(&["version".into()]).unwrap().kind, FieldKind::Integer);
+        assert_eq!(
+            entity_type
+                .field(&["address".into(), "city".into()])
+                .unwrap()
+                .kind,
+            FieldKind::String
+        );
+        assert_eq!(
+            entity_type.field(&["tier".into()]).unwrap().kind,
+            FieldKind::String
+        );
+        assert_eq!(
+            entity_type.field(&["version".into()]).unwrap().kind,
+            FieldKind::Integer
+        );
         let plan = entity_type.index_plan();
-        assert_eq!(plan.len(), 4, "status, address/city, parent_id, unique email: {plan:?}");
+        assert_eq!(
+            plan.len(),
+            4,
+            "status, address/city, parent_id, unique email: {plan:?}"
+        );
     }
 
     #[test]
     fn every_record_error_is_reported_with_its_field_path() {
         let entity_type = EntityType::compile(customer(), 1).unwrap();
-        let errors = entity_type.validate(&json!({"email": "nope", "tier": "platinum", "extra": 1}));
+        let errors =
+            entity_type.validate(&json!({"email": "nope", "tier": "platinum", "extra": 1}));
         let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
         assert!(paths.contains(&"/name"), "{errors:?}");
         assert!(paths.contains(&"/email"), "{errors:?}");
@@ -394,11 +504,31 @@ mod tests {
         document["x-xrm"]["lookups"]["parent_id"]["on_delete"] = json!("explode");
         document["properties"]["version"] = json!({"type": "integer"});
         let error = EntityType::compile(document, 1).unwrap_err();
-        let messages: Vec<String> = error.field_errors().iter().map(|e| e.message.clone()).collect();
-        assert!(messages.iter().any(|m| m == "x-xrm.title_field 'nme' is not a property of the schema"), "{messages:?}");
-        assert!(messages.iter().any(|m| m.contains("'nowhere'")), "{messages:?}");
-        assert!(messages.iter().any(|m| m.contains("on_delete 'explode'")), "{messages:?}");
-        assert!(messages.iter().any(|m| m.contains("'version' is a system field")), "{messages:?}");
+        let messages: Vec<String> = error
+            .field_errors()
+            .iter()
+            .map(|e| e.message.clone())
+            .collect();
+        assert!(
+            messages
+                .iter()
+                .any(|m| m == "x-xrm.title_field 'nme' is not a property of the schema"),
+            "{messages:?}"
+        );
+        assert!(
+            messages.iter().any(|m| m.contains("'nowhere'")),
+            "{messages:?}"
+        );
+        assert!(
+            messages.iter().any(|m| m.contains("on_delete 'explode'")),
+            "{messages:?}"
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("'version' is a system field")),
+            "{messages:?}"
+        );
     }
 
     #[test]
@@ -406,7 +536,12 @@ mod tests {
         let mut document = customer();
         document["properties"]["name"]["maxLength"] = json!("long");
         let error = EntityType::compile(document, 1).unwrap_err();
-        assert!(error.field_errors()[0].message.starts_with("not a valid JSON Schema"), "{error:?}");
+        assert!(
+            error.field_errors()[0]
+                .message
+                .starts_with("not a valid JSON Schema"),
+            "{error:?}"
+        );
     }
 
     #[test]

@@ -17,14 +17,21 @@ const SCAN_BATCH: i64 = 500;
 const REPORT_EXAMPLES: usize = 20;
 
 impl App {
-    pub async fn create_entity_type(&self, workspace: &str, document: Value, actor: &Actor) -> Result<StoredEntityType> {
+    pub async fn create_entity_type(
+        &self,
+        workspace: &str,
+        document: Value,
+        actor: &Actor,
+    ) -> Result<StoredEntityType> {
         let probe = EntityType::compile(document.clone(), 1)?;
         let name = probe.name.clone();
         let mut tx = self.store.begin().await?;
         if tx.lock_entity_type(workspace, &name).await?.is_some() {
             return Err(Error::conflict(
                 "entity_type_exists",
-                format!("entity type '{name}' already exists; PUT /api/v1/entity-types/{name} to change it"),
+                format!(
+                    "entity type '{name}' already exists; PUT /api/v1/entity-types/{name} to change it"
+                ),
                 Vec::new(),
             ));
         }
@@ -41,7 +48,8 @@ impl App {
             updated_by: actor.0.clone(),
         };
         tx.save_entity_type(workspace, &stored, true).await?;
-        tx.sync_indexes(workspace, &name, &entity_type.index_plan()).await?;
+        tx.sync_indexes(workspace, &name, &entity_type.index_plan())
+            .await?;
         tx.commit().await?;
         self.types.put(workspace, Arc::new(entity_type));
         Ok(stored)
@@ -62,8 +70,15 @@ impl App {
         if probe.name != name {
             return Err(Error::unprocessable(
                 "entity_type_renamed",
-                format!("x-xrm.name is '{}' but the URL names '{name}'; a type's name cannot change", probe.name),
-                vec![crate::error::FieldError::new("/x-xrm/name", "x-xrm", format!("expected '{name}'"))],
+                format!(
+                    "x-xrm.name is '{}' but the URL names '{name}'; a type's name cannot change",
+                    probe.name
+                ),
+                vec![crate::error::FieldError::new(
+                    "/x-xrm/name",
+                    "x-xrm",
+                    format!("expected '{name}'"),
+                )],
             ));
         }
         let mut tx = self.store.begin().await?;
@@ -73,7 +88,10 @@ impl App {
         if let Some(expected) = expected_version
             && expected != current_version
         {
-            return Err(Error::PreconditionFailed { expected: expected.to_string(), current: current_version });
+            return Err(Error::PreconditionFailed {
+                expected: expected.to_string(),
+                current: current_version,
+            });
         }
         let entity_type = EntityType::compile(document, current_version + 1)?;
         let report = check_stored_records(&mut tx, workspace, &entity_type).await?;
@@ -86,13 +104,16 @@ impl App {
             name: name.to_owned(),
             version: entity_type.version,
             document: entity_type.document.to_string(),
-            created_at: previous.map(|p| p.created_at).unwrap_or_else(|| now.clone()),
+            created_at: previous
+                .map(|p| p.created_at)
+                .unwrap_or_else(|| now.clone()),
             updated_at: now,
             created_by: actor.0.clone(),
             updated_by: actor.0.clone(),
         };
         tx.save_entity_type(workspace, &stored, false).await?;
-        tx.sync_indexes(workspace, name, &entity_type.index_plan()).await?;
+        tx.sync_indexes(workspace, name, &entity_type.index_plan())
+            .await?;
         tx.commit().await?;
         self.types.put(workspace, Arc::new(entity_type));
         Ok(stored)
@@ -100,7 +121,12 @@ impl App {
 
     /// Deletes a type. Refused while other types look it up, and while it has records unless
     /// `delete_records` is set.
-    pub async fn delete_entity_type(&self, workspace: &str, name: &str, delete_records: bool) -> Result<()> {
+    pub async fn delete_entity_type(
+        &self,
+        workspace: &str,
+        name: &str,
+        delete_records: bool,
+    ) -> Result<()> {
         let all_types = self.types.all(&self.store, workspace).await?;
         let dependants: Vec<String> = all_types
             .iter()
@@ -117,7 +143,10 @@ impl App {
         if !dependants.is_empty() {
             return Err(Error::conflict(
                 "entity_type_in_use",
-                format!("cannot delete entity type '{name}': lookups point at it from {}", dependants.join(", ")),
+                format!(
+                    "cannot delete entity type '{name}': lookups point at it from {}",
+                    dependants.join(", ")
+                ),
                 Vec::new(),
             ));
         }
@@ -150,21 +179,31 @@ async fn check_stored_records(
     workspace: &str,
     entity_type: &EntityType,
 ) -> Result<InvalidRecordsReport> {
-    let mut report = InvalidRecordsReport { invalid_count: 0, checked_count: 0, examples: Vec::new() };
+    let mut report = InvalidRecordsReport {
+        invalid_count: 0,
+        checked_count: 0,
+        examples: Vec::new(),
+    };
     let mut after = String::new();
     loop {
-        let batch = tx.scan_type(workspace, &entity_type.name, &after, SCAN_BATCH).await?;
+        let batch = tx
+            .scan_type(workspace, &entity_type.name, &after, SCAN_BATCH)
+            .await?;
         let Some(last) = batch.last() else { break };
         after = last.id.clone();
         for record in &batch {
             report.checked_count += 1;
-            let data: Value = serde_json::from_str(&record.data)
-                .map_err(|error| Error::Internal(format!("stored record {} is not JSON: {error}", record.id)))?;
+            let data: Value = serde_json::from_str(&record.data).map_err(|error| {
+                Error::Internal(format!("stored record {} is not JSON: {error}", record.id))
+            })?;
             let errors = entity_type.validate(&data);
             if !errors.is_empty() {
                 report.invalid_count += 1;
                 if report.examples.len() < REPORT_EXAMPLES {
-                    report.examples.push(InvalidRecordExample { id: record.id.clone(), errors });
+                    report.examples.push(InvalidRecordExample {
+                        id: record.id.clone(),
+                        errors,
+                    });
                 }
             }
         }

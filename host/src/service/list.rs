@@ -88,14 +88,23 @@ impl App {
                 let fields = query::parse_expand(text)?;
                 for field in &fields {
                     if !entity_type.annotations.lookups.contains_key(field) {
-                        let lookups: Vec<&String> = entity_type.annotations.lookups.keys().collect();
+                        let lookups: Vec<&String> =
+                            entity_type.annotations.lookups.keys().collect();
                         return Err(QueryError {
                             option: "$expand",
                             position: None,
                             message: format!(
                                 "'{field}' is not a lookup of {}; lookups: {}",
                                 entity_type.name,
-                                if lookups.is_empty() { "none".to_owned() } else { lookups.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ") }
+                                if lookups.is_empty() {
+                                    "none".to_owned()
+                                } else {
+                                    lookups
+                                        .iter()
+                                        .map(|s| s.as_str())
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                }
                             ),
                         }
                         .into());
@@ -113,16 +122,36 @@ impl App {
             None | Some("false") => false,
             Some("true") => true,
             Some(other) => {
-                return Err(QueryError { option: "$count", position: Some(0), message: format!("expected true or false, found '{other}'") }.into());
+                return Err(QueryError {
+                    option: "$count",
+                    position: Some(0),
+                    message: format!("expected true or false, found '{other}'"),
+                }
+                .into());
             }
         };
-        let search = match request.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let search = match request
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             Some(text) if text.chars().count() > 256 => {
-                return Err(QueryError { option: "$search", position: None, message: "the search text is longer than 256 characters".into() }.into());
+                return Err(QueryError {
+                    option: "$search",
+                    position: None,
+                    message: "the search text is longer than 256 characters".into(),
+                }
+                .into());
             }
             Some(text) if crate::store::has_search_words(text) => Some(text),
             Some(_) => {
-                return Err(QueryError { option: "$search", position: None, message: "the search text has no letters or digits to look for".into() }.into());
+                return Err(QueryError {
+                    option: "$search",
+                    position: None,
+                    message: "the search text has no letters or digits to look for".into(),
+                }
+                .into());
             }
             None => None,
         };
@@ -168,9 +197,14 @@ impl App {
             records.push(value);
         }
         if !expand.is_empty() {
-            self.expand(workspace, &entity_type, &rows, &expand, &mut records).await?;
+            self.expand(workspace, &entity_type, &rows, &expand, &mut records)
+                .await?;
         }
-        Ok(Page { records, count, next_cursor })
+        Ok(Page {
+            records,
+            count,
+            next_cursor,
+        })
     }
 
     async fn expand(
@@ -182,7 +216,10 @@ impl App {
         records: &mut [Value],
     ) -> Result<()> {
         let mut ids: Vec<String> = Vec::new();
-        let parsed: Vec<Value> = rows.iter().map(|r| serde_json::from_str(&r.data).unwrap_or(Value::Null)).collect();
+        let parsed: Vec<Value> = rows
+            .iter()
+            .map(|r| serde_json::from_str(&r.data).unwrap_or(Value::Null))
+            .collect();
         for data in &parsed {
             for field in fields {
                 if let Some(id) = data.get(field).and_then(Value::as_str)
@@ -197,14 +234,18 @@ impl App {
             let mut expanded = Map::new();
             for field in fields {
                 let target_type = &entity_type.annotations.lookups[field].target;
-                let target = data
-                    .get(field)
-                    .and_then(Value::as_str)
-                    .and_then(|id| targets.iter().find(|t| t.id == id && &t.entity_type == target_type));
-                expanded.insert(field.clone(), match target {
-                    Some(target) => record_json(target)?,
-                    None => Value::Null,
+                let target = data.get(field).and_then(Value::as_str).and_then(|id| {
+                    targets
+                        .iter()
+                        .find(|t| t.id == id && &t.entity_type == target_type)
                 });
+                expanded.insert(
+                    field.clone(),
+                    match target {
+                        Some(target) => record_json(target)?,
+                        None => Value::Null,
+                    },
+                );
             }
             if let Some(object) = record.as_object_mut() {
                 object.insert("_expand".to_owned(), Value::Object(expanded));
@@ -216,15 +257,31 @@ impl App {
 
 /// A stored record as the API shows it: system fields first, then the data fields.
 pub fn record_json(record: &StoredRecord) -> Result<Value> {
-    let data: Map<String, Value> = serde_json::from_str(&record.data)
-        .map_err(|error| Error::Internal(format!("stored record {} is not a JSON object: {error}", record.id)))?;
+    let data: Map<String, Value> = serde_json::from_str(&record.data).map_err(|error| {
+        Error::Internal(format!(
+            "stored record {} is not a JSON object: {error}",
+            record.id
+        ))
+    })?;
     let mut object = Map::with_capacity(data.len() + 6);
     object.insert("id".into(), Value::String(record.id.clone()));
     object.insert("version".into(), Value::from(record.version));
-    object.insert("created_at".into(), Value::String(record.created_at.clone()));
-    object.insert("updated_at".into(), Value::String(record.updated_at.clone()));
-    object.insert("created_by".into(), Value::String(record.created_by.clone()));
-    object.insert("updated_by".into(), Value::String(record.updated_by.clone()));
+    object.insert(
+        "created_at".into(),
+        Value::String(record.created_at.clone()),
+    );
+    object.insert(
+        "updated_at".into(),
+        Value::String(record.updated_at.clone()),
+    );
+    object.insert(
+        "created_by".into(),
+        Value::String(record.created_by.clone()),
+    );
+    object.insert(
+        "updated_by".into(),
+        Value::String(record.updated_by.clone()),
+    );
     object.extend(data);
     Ok(Value::Object(object))
 }
@@ -236,7 +293,9 @@ fn project(value: Value, select: &[Vec<String>]) -> Value {
         out.insert("id".into(), id.clone());
     }
     for path in select {
-        let Some(found) = path.iter().try_fold(&value, |v, segment| v.get(segment)) else { continue };
+        let Some(found) = path.iter().try_fold(&value, |v, segment| v.get(segment)) else {
+            continue;
+        };
         let mut slot = &mut out;
         for segment in &path[..path.len() - 1] {
             slot = slot
@@ -253,7 +312,9 @@ fn project(value: Value, select: &[Vec<String>]) -> Value {
 /// Resolves `$orderby` into sort keys. `id` as the last key sets the direction of the id
 /// tiebreaker; otherwise the tiebreaker follows the first key.
 fn sort_keys(entity_type: &EntityType, orderby: Option<&str>) -> Result<(Vec<SortKey>, bool)> {
-    let Some(text) = orderby.filter(|t| !t.trim().is_empty()) else { return Ok((Vec::new(), false)) };
+    let Some(text) = orderby.filter(|t| !t.trim().is_empty()) else {
+        return Ok((Vec::new(), false));
+    };
     let keys = query::parse_orderby(text)?;
     query::check_orderby(&keys, entity_type)?;
     let mut sort = Vec::new();
@@ -271,15 +332,26 @@ fn sort_keys(entity_type: &EntityType, orderby: Option<&str>) -> Result<(Vec<Sor
             id_descending = key.descending;
             break;
         }
-        let info = entity_type.field(&key.path.segments).expect("checked above");
-        sort.push(SortKey { path: key.path.segments.clone(), kind: entity_type.kind_of(&key.path.segments).unwrap_or(info.kind), system: info.system, descending: key.descending });
+        let info = entity_type
+            .field(&key.path.segments)
+            .expect("checked above");
+        sort.push(SortKey {
+            path: key.path.segments.clone(),
+            kind: entity_type.kind_of(&key.path.segments).unwrap_or(info.kind),
+            system: info.system,
+            descending: key.descending,
+        });
     }
     Ok((sort, id_descending))
 }
 
 /// A hash of everything that decides a list's order and membership: a cursor only continues
 /// the query it was made for.
-fn query_fingerprint(type_name: &str, request: &ListRequest, pointing_at: Option<(&str, &str)>) -> u64 {
+fn query_fingerprint(
+    type_name: &str,
+    request: &ListRequest,
+    pointing_at: Option<(&str, &str)>,
+) -> u64 {
     let (field, id) = pointing_at.unwrap_or_default();
     stable_hash(&[
         type_name,
@@ -306,7 +378,11 @@ fn encode_cursor(order: &[SortKey], last: &StoredRecord, fingerprint: u64) -> Re
                     _ => Value::String(last.id.clone()),
                 }
             } else {
-                key.path.iter().try_fold(&data, |v, s| v.get(s)).cloned().unwrap_or(Value::Null)
+                key.path
+                    .iter()
+                    .try_fold(&data, |v, s| v.get(s))
+                    .cloned()
+                    .unwrap_or(Value::Null)
             }
         })
         .collect();
@@ -316,15 +392,33 @@ fn encode_cursor(order: &[SortKey], last: &StoredRecord, fingerprint: u64) -> Re
 
 fn decode_cursor(cursor: &str, fingerprint: u64, keys: usize) -> Result<(Vec<Value>, String)> {
     let invalid = |message: &str| -> Error {
-        QueryError { option: "$cursor", position: None, message: message.to_owned() }.into()
+        QueryError {
+            option: "$cursor",
+            position: None,
+            message: message.to_owned(),
+        }
+        .into()
     };
-    let bytes = URL_SAFE_NO_PAD.decode(cursor.as_bytes()).map_err(|_| invalid("the cursor is not one this server issued"))?;
-    let payload: Value = serde_json::from_slice(&bytes).map_err(|_| invalid("the cursor is not one this server issued"))?;
+    let bytes = URL_SAFE_NO_PAD
+        .decode(cursor.as_bytes())
+        .map_err(|_| invalid("the cursor is not one this server issued"))?;
+    let payload: Value = serde_json::from_slice(&bytes)
+        .map_err(|_| invalid("the cursor is not one this server issued"))?;
     if payload.get("q").and_then(Value::as_str) != Some(format!("{fingerprint:016x}").as_str()) {
-        return Err(invalid("the cursor belongs to a different query; repeat the same $filter, $orderby and $search with it"));
+        return Err(invalid(
+            "the cursor belongs to a different query; repeat the same $filter, $orderby and $search with it",
+        ));
     }
-    let values = payload.get("k").and_then(Value::as_array).cloned().unwrap_or_default();
-    let id = payload.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let values = payload
+        .get("k")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let id = payload
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     if values.len() != keys || super::records::check_id(&id).is_err() {
         return Err(invalid("the cursor is not one this server issued"));
     }

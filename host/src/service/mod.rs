@@ -7,7 +7,9 @@ mod records;
 mod registry;
 
 pub use self::list::{DEFAULT_TOP, ListRequest, MAX_TOP, Page, record_json};
-pub use self::records::{Actor, BulkMode, MAX_BULK_ITEMS, Precondition, check_id, merge_patch};
+pub use self::records::{
+    Actor, BulkMode, Change, MAX_BULK_ITEMS, Precondition, check_id, merge_patch,
+};
 pub use self::registry::TypeRegistry;
 use crate::store::Store;
 
@@ -19,6 +21,9 @@ pub struct App {
 
 impl App {
     pub fn new(store: Store) -> App {
-        App { store, types: TypeRegistry::default() }
+        App {
+            store,
+            types: TypeRegistry::default(),
+        }
     }
 }

@@ -27,6 +27,21 @@ pub enum Precondition {
     Version(i64),
 }
 
+/// The new content of an existing record.
+#[derive(Debug, Clone)]
+pub enum Change {
+    /// The body replaces every data field.
+    Replace(Value),
+    /// The body is a JSON Merge Patch (RFC 7396) applied to the current data.
+    MergePatch(Value),
+}
+
+/// A new record checked against its schema, ready to be written.
+struct NewRecord {
+    id: Option<String>,
+    data: Value,
+}
+
 /// How a bulk request treats records that already exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BulkMode {
@@ -40,7 +55,12 @@ pub enum BulkMode {
 pub struct Actor(pub String);
 
 impl App {
-    pub async fn get_record(&self, workspace: &str, type_name: &str, id: &str) -> Result<StoredRecord> {
+    pub async fn get_record(
+        &self,
+        workspace: &str,
+        type_name: &str,
+        id: &str,
+    ) -> Result<StoredRecord> {
         let entity_type = self.types.get(&self.store, workspace, type_name).await?;
         check_id(id)?;
         match self.store.get_record(workspace, id).await? {
@@ -49,30 +69,39 @@ impl App {
         }
     }
 
-    pub async fn create_record(&self, workspace: &str, type_name: &str, body: Value, actor: &Actor) -> Result<StoredRecord> {
+    pub async fn create_record(
+        &self,
+        workspace: &str,
+        type_name: &str,
+        body: Value,
+        actor: &Actor,
+    ) -> Result<StoredRecord> {
         for _ in 0..SCHEMA_RETRIES {
             let entity_type = self.types.get(&self.store, workspace, type_name).await?;
+            // Validation runs before the write lock is taken: it is the expensive part.
+            let new = prepare_new(&entity_type, &body)?;
             let mut tx = self.store.begin().await?;
             if !same_version(&mut tx, workspace, &entity_type).await? {
                 drop(tx);
                 self.types.reload(&self.store, workspace, type_name).await?;
                 continue;
             }
-            let record = self.insert_in(&mut tx, workspace, &entity_type, body, actor).await?;
+            let record = self
+                .insert_in(&mut tx, workspace, &entity_type, new, actor)
+                .await?;
             tx.commit().await?;
             return Ok(record);
         }
         Err(schema_churn(type_name))
     }
 
-    /// Replaces (`merge` = false) or merge-patches (RFC 7396) a record's data.
+    /// Replaces or merge-patches a record's data.
     pub async fn update_record(
         &self,
         workspace: &str,
         type_name: &str,
         id: &str,
-        body: Value,
-        merge: bool,
+        change: Change,
         precondition: Precondition,
         actor: &Actor,
     ) -> Result<StoredRecord> {
@@ -91,7 +120,16 @@ impl App {
                 .filter(|record| record.entity_type == entity_type.name)
                 .ok_or_else(|| Error::not_found(format!("{type_name} record '{id}'")))?;
             check_precondition(&precondition, current.version)?;
-            let record = self.replace_in(&mut tx, workspace, &entity_type, current, body, merge, actor).await?;
+            let record = self
+                .replace_in(
+                    &mut tx,
+                    workspace,
+                    &entity_type,
+                    current,
+                    change.clone(),
+                    actor,
+                )
+                .await?;
             tx.commit().await?;
             return Ok(record);
         }
@@ -118,7 +156,16 @@ impl App {
             .ok_or_else(|| Error::not_found(format!("{type_name} record '{id}'")))?;
         check_precondition(&precondition, current.version)?;
         let mut visited = HashSet::new();
-        delete_cascading(&mut tx, workspace, &all_types, &entity_type.name, id, actor, &mut visited).await?;
+        delete_cascading(
+            &mut tx,
+            workspace,
+            &all_types,
+            &entity_type.name,
+            id,
+            actor,
+            &mut visited,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -135,29 +182,39 @@ impl App {
         if items.len() > MAX_BULK_ITEMS {
             return Err(Error::bad_request(
                 "too_many_items",
-                format!("a bulk request carries at most {MAX_BULK_ITEMS} records, this one has {}", items.len()),
+                format!(
+                    "a bulk request carries at most {MAX_BULK_ITEMS} records, this one has {}",
+                    items.len()
+                ),
             ));
         }
         let entity_type = self.types.reload(&self.store, workspace, type_name).await?;
         // Validate everything first, so the client learns about every bad item at once.
         let mut failures = Vec::new();
+        let mut prepared = Vec::with_capacity(items.len());
         let mut seen_unique: HashMap<String, usize> = HashMap::new();
         for (index, item) in items.iter().enumerate() {
-            let errors = match split_body(item) {
-                Ok((_, data)) => {
-                    let mut errors = entity_type.validate(&data);
-                    for key in unique_keys(&entity_type, &data) {
+            let errors = match prepare_new(&entity_type, item) {
+                Ok(new) => {
+                    let mut errors = Vec::new();
+                    for key in unique_keys(&entity_type, &new.data) {
                         if let Some(first) = seen_unique.insert(key.clone(), index) {
                             errors.push(FieldError::new(
                                 "",
                                 "unique",
-                                format!("repeats the unique value {key} of item {first} in this request"),
+                                format!(
+                                    "repeats the unique value {key} of item {first} in this request"
+                                ),
                             ));
                         }
                     }
+                    prepared.push(new);
                     errors
                 }
-                Err(error) => vec![FieldError::new("", "type", error.to_string())],
+                Err(error) if error.field_errors().is_empty() => {
+                    vec![FieldError::new("", "type", error.to_string())]
+                }
+                Err(error) => error.field_errors().to_vec(),
             };
             if !errors.is_empty() {
                 failures.push(ItemError {
@@ -169,7 +226,11 @@ impl App {
             }
         }
         if !failures.is_empty() {
-            return Err(Error::Bulk { total: items.len(), failed: failures.len(), items: failures });
+            return Err(Error::Bulk {
+                total: items.len(),
+                failed: failures.len(),
+                items: failures,
+            });
         }
         let mut tx = self.store.begin().await?;
         if !same_version(&mut tx, workspace, &entity_type).await? {
@@ -177,19 +238,39 @@ impl App {
         }
         let mut written = Vec::with_capacity(items.len());
         let total = items.len();
-        for (index, item) in items.into_iter().enumerate() {
-            let existing = match (mode, item.get("id").and_then(Value::as_str)) {
-                (BulkMode::Upsert, Some(id)) if is_uuid(id) => tx.get_record_for_update(workspace, id).await?,
+        for (index, new) in prepared.into_iter().enumerate() {
+            let existing = match (mode, &new.id) {
+                (BulkMode::Upsert, Some(id)) => tx.get_record_for_update(workspace, id).await?,
                 _ => None,
             };
             let result = match existing {
                 Some(current) if current.entity_type != entity_type.name => Err(Error::conflict(
                     "id_taken",
-                    format!("id '{}' belongs to a {} record", current.id, current.entity_type),
-                    vec![FieldError::new("/id", "id", "the id is used by a record of another type")],
+                    format!(
+                        "id '{}' belongs to a {} record",
+                        current.id, current.entity_type
+                    ),
+                    vec![FieldError::new(
+                        "/id",
+                        "id",
+                        "the id is used by a record of another type",
+                    )],
                 )),
-                Some(current) => self.replace_in(&mut tx, workspace, &entity_type, current, item, false, actor).await,
-                None => self.insert_in(&mut tx, workspace, &entity_type, item, actor).await,
+                Some(current) => {
+                    self.replace_in(
+                        &mut tx,
+                        workspace,
+                        &entity_type,
+                        current,
+                        Change::Replace(new.data),
+                        actor,
+                    )
+                    .await
+                }
+                None => {
+                    self.insert_in(&mut tx, workspace, &entity_type, new, actor)
+                        .await
+                }
             };
             match result {
                 Ok(record) => written.push(record),
@@ -199,7 +280,12 @@ impl App {
                     return Err(Error::Bulk {
                         total,
                         failed: 1,
-                        items: vec![ItemError { index, status, detail: error.to_string(), errors }],
+                        items: vec![ItemError {
+                            index,
+                            status,
+                            detail: error.to_string(),
+                            errors,
+                        }],
                     });
                 }
             }
@@ -208,30 +294,19 @@ impl App {
         Ok(written)
     }
 
+    /// Writes a prepared record after checking its lookups in the transaction.
     async fn insert_in(
         &self,
         tx: &mut Tx,
         workspace: &str,
         entity_type: &EntityType,
-        body: Value,
+        new: NewRecord,
         actor: &Actor,
     ) -> Result<StoredRecord> {
-        let (chosen_id, data) = split_body(&body)?;
-        let mut errors = entity_type.validate(&data);
-        if let Some(machine) = &entity_type.annotations.state_machine
-            && let Some(initial) = &machine.initial
-            && let Some(state) = data.get(&machine.field).and_then(Value::as_str)
-            && !initial.iter().any(|s| s == state)
-        {
-            errors.push(FieldError::new(
-                format!("/{}", machine.field),
-                "x-xrm.state_machine",
-                format!("a new {} cannot start as '{state}'; it starts as one of: {}", entity_type.name, initial.join(", ")),
-            ));
-        }
-        if !errors.is_empty() {
-            return Err(invalid_record(entity_type, errors));
-        }
+        let NewRecord {
+            id: chosen_id,
+            data,
+        } = new;
         check_lookups(tx, workspace, entity_type, &data).await?;
         let now = crate::clock::now();
         let id = match chosen_id {
@@ -249,30 +324,31 @@ impl App {
             updated_by: actor.0.clone(),
         };
         let search = search_text(entity_type, &data);
-        tx.insert_record(workspace, &record, &search).await.map_err(|error| write_conflict(error, entity_type, workspace, tx))?;
+        tx.insert_record(workspace, &record, &search)
+            .await
+            .map_err(|error| write_conflict(error, entity_type, workspace, tx))?;
         Ok(record)
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn replace_in(
         &self,
         tx: &mut Tx,
         workspace: &str,
         entity_type: &EntityType,
         current: StoredRecord,
-        body: Value,
-        merge: bool,
+        change: Change,
         actor: &Actor,
     ) -> Result<StoredRecord> {
-        let old: Value = serde_json::from_str(&current.data)
-            .map_err(|error| Error::Internal(format!("stored record {} is not JSON: {error}", current.id)))?;
-        let (_, patch_or_data) = split_body(&body)?;
-        let data = if merge {
-            let mut merged = old.clone();
-            merge_patch(&mut merged, &patch_or_data);
-            merged
-        } else {
-            patch_or_data
+        let old: Value = serde_json::from_str(&current.data).map_err(|error| {
+            Error::Internal(format!("stored record {} is not JSON: {error}", current.id))
+        })?;
+        let data = match change {
+            Change::Replace(body) => split_body(&body)?.1,
+            Change::MergePatch(patch) => {
+                let mut merged = old.clone();
+                merge_patch(&mut merged, &split_body(&patch)?.1);
+                merged
+            }
         };
         let mut errors = entity_type.validate(&data);
         if let Some(machine) = &entity_type.annotations.state_machine {
@@ -281,7 +357,11 @@ impl App {
             if let (Some(from), Some(to)) = (from, to)
                 && !machine.allows(from, to)
             {
-                let allowed = machine.transitions.get(from).map(|t| t.join(", ")).unwrap_or_default();
+                let allowed = machine
+                    .transitions
+                    .get(from)
+                    .map(|t| t.join(", "))
+                    .unwrap_or_default();
                 errors.push(FieldError::new(
                     format!("/{}", machine.field),
                     "x-xrm.state_machine",
@@ -305,12 +385,43 @@ impl App {
             ..current
         };
         let search = search_text(entity_type, &data);
-        let written =
-            tx.update_record(workspace, &record, &search).await.map_err(|error| write_conflict(error, entity_type, workspace, tx))?;
+        let written = tx
+            .update_record(workspace, &record, &search)
+            .await
+            .map_err(|error| write_conflict(error, entity_type, workspace, tx))?;
         if !written {
-            return Err(Error::PreconditionFailed { expected: (record.version - 1).to_string(), current: -1 });
+            return Err(Error::PreconditionFailed {
+                expected: (record.version - 1).to_string(),
+                current: -1,
+            });
         }
         Ok(record)
+    }
+}
+
+/// Splits and validates a new record's body: schema, then the state machine's initial states.
+fn prepare_new(entity_type: &EntityType, body: &Value) -> Result<NewRecord> {
+    let (id, data) = split_body(body)?;
+    let mut errors = entity_type.validate(&data);
+    if let Some(machine) = &entity_type.annotations.state_machine
+        && let Some(initial) = &machine.initial
+        && let Some(state) = data.get(&machine.field).and_then(Value::as_str)
+        && !initial.iter().any(|s| s == state)
+    {
+        errors.push(FieldError::new(
+            format!("/{}", machine.field),
+            "x-xrm.state_machine",
+            format!(
+                "a new {} cannot start as '{state}'; it starts as one of: {}",
+                entity_type.name,
+                initial.join(", ")
+            ),
+        ));
+    }
+    if errors.is_empty() {
+        Ok(NewRecord { id, data })
+    } else {
+        Err(invalid_record(entity_type, errors))
     }
 }
 
@@ -318,12 +429,17 @@ impl App {
 async fn same_version(tx: &mut Tx, workspace: &str, entity_type: &EntityType) -> Result<bool> {
     match tx.entity_type_version(workspace, &entity_type.name).await? {
         Some(version) => Ok(version == entity_type.version),
-        None => Err(Error::not_found(format!("entity type '{}'", entity_type.name))),
+        None => Err(Error::not_found(format!(
+            "entity type '{}'",
+            entity_type.name
+        ))),
     }
 }
 
 fn schema_churn(type_name: &str) -> Error {
-    Error::Unavailable(format!("the entity type '{type_name}' kept changing during the write; retry"))
+    Error::Unavailable(format!(
+        "the entity type '{type_name}' kept changing during the write; retry"
+    ))
 }
 
 fn invalid_record(entity_type: &EntityType, errors: Vec<FieldError>) -> Error {
@@ -346,8 +462,15 @@ pub fn check_id(id: &str) -> Result<()> {
     } else {
         Err(Error::BadRequest {
             code: "invalid_id",
-            detail: format!("'{}' is not a record id: ids are UUIDs", truncate_for_message(id)),
-            errors: vec![FieldError::new("/id", "format", "expected a UUID such as 0194f3d2-7c1e-7a3b-9c2d-4e5f6a7b8c9d")],
+            detail: format!(
+                "'{}' is not a record id: ids are UUIDs",
+                truncate_for_message(id)
+            ),
+            errors: vec![FieldError::new(
+                "/id",
+                "format",
+                "expected a UUID such as 0194f3d2-7c1e-7a3b-9c2d-4e5f6a7b8c9d",
+            )],
         })
     }
 }
@@ -368,7 +491,10 @@ fn split_body(body: &Value) -> Result<(Option<String>, Value)> {
     let Some(object) = body.as_object() else {
         return Err(Error::unprocessable(
             "not_an_object",
-            format!("a record is a JSON object, not {}", crate::schema::json_kind(body)),
+            format!(
+                "a record is a JSON object, not {}",
+                crate::schema::json_kind(body)
+            ),
             vec![FieldError::new("", "type", "expected a JSON object")],
         ));
     };
@@ -380,7 +506,11 @@ fn split_body(body: &Value) -> Result<(Option<String>, Value)> {
                 return Err(Error::unprocessable(
                     "invalid_id",
                     "the id of a record must be a UUID",
-                    vec![FieldError::new("/id", "format", format!("{id} is not a UUID"))],
+                    vec![FieldError::new(
+                        "/id",
+                        "format",
+                        format!("{id} is not a UUID"),
+                    )],
                 ));
             }
         }
@@ -395,9 +525,10 @@ fn split_body(body: &Value) -> Result<(Option<String>, Value)> {
 
 fn check_precondition(precondition: &Precondition, current: i64) -> Result<()> {
     match precondition {
-        Precondition::Version(expected) if *expected != current => {
-            Err(Error::PreconditionFailed { expected: expected.to_string(), current })
-        }
+        Precondition::Version(expected) if *expected != current => Err(Error::PreconditionFailed {
+            expected: expected.to_string(),
+            current,
+        }),
         _ => Ok(()),
     }
 }
@@ -422,54 +553,100 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
 }
 
 /// Checks in the write transaction that every lookup names an existing record of its target type.
-async fn check_lookups(tx: &mut Tx, workspace: &str, entity_type: &EntityType, data: &Value) -> Result<()> {
+async fn check_lookups(
+    tx: &mut Tx,
+    workspace: &str,
+    entity_type: &EntityType,
+    data: &Value,
+) -> Result<()> {
     let wanted: Vec<(&String, &str, &str)> = entity_type
         .annotations
         .lookups
         .iter()
-        .filter_map(|(field, lookup)| data.get(field).and_then(Value::as_str).map(|id| (field, lookup.target.as_str(), id)))
+        .filter_map(|(field, lookup)| {
+            data.get(field)
+                .and_then(Value::as_str)
+                .map(|id| (field, lookup.target.as_str(), id))
+        })
         .collect();
     if wanted.is_empty() {
         return Ok(());
     }
     let mut errors = Vec::new();
-    let ids: Vec<String> = wanted.iter().filter(|(_, _, id)| is_uuid(id)).map(|(_, _, id)| id.to_lowercase()).collect();
+    let ids: Vec<String> = wanted
+        .iter()
+        .filter(|(_, _, id)| is_uuid(id))
+        .map(|(_, _, id)| id.to_lowercase())
+        .collect();
     let found = tx.lookup_targets(workspace, &ids).await?;
     for (field, target, id) in wanted {
-        match found.iter().find(|(found_id, _)| found_id.eq_ignore_ascii_case(id)) {
+        match found
+            .iter()
+            .find(|(found_id, _)| found_id.eq_ignore_ascii_case(id))
+        {
             Some((_, found_type)) if found_type == target => {}
             Some((_, found_type)) => errors.push(FieldError::new(
                 format!("/{field}"),
                 "x-xrm.lookups",
                 format!("'{id}' is a {found_type} record, but {field} must point at a {target}"),
             )),
-            None => errors.push(FieldError::new(format!("/{field}"), "x-xrm.lookups", format!("there is no {target} record '{id}'"))),
+            None => errors.push(FieldError::new(
+                format!("/{field}"),
+                "x-xrm.lookups",
+                format!("there is no {target} record '{id}'"),
+            )),
         }
     }
-    if errors.is_empty() { Ok(()) } else { Err(invalid_record(entity_type, errors)) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(invalid_record(entity_type, errors))
+    }
 }
 
 /// Maps a unique-index violation to a 409 naming the field(s); other errors pass through.
 fn write_conflict(error: Error, entity_type: &EntityType, workspace: &str, tx: &Tx) -> Error {
-    if let Error::Database(sqlx::Error::Database(db)) = &error {
-        if db.is_unique_violation() {
-            let plan = entity_type.index_plan();
-            let message = format!("{} {}", db.message(), db.constraint().unwrap_or_default());
-            if let Some(spec) =
-                crate::store::unique_key_of_violation(tx.dialect(), workspace, &entity_type.name, &plan, &message)
-            {
-                let names: Vec<String> = spec.paths.iter().map(|p| crate::schema::display_path(p)).collect();
-                return Error::conflict(
-                    "unique_violation",
-                    format!("another {} already has this {}", entity_type.name, names.join(" + ")),
-                    spec.paths
-                        .iter()
-                        .map(|p| FieldError::new(format!("/{}", p.join("/")), "x-xrm.unique", "this value is already taken"))
-                        .collect(),
-                );
-            }
-            return Error::conflict("id_taken", "a record with this id already exists", vec![FieldError::new("/id", "unique", "this id is already taken")]);
+    if let Error::Database(sqlx::Error::Database(db)) = &error
+        && db.is_unique_violation()
+    {
+        let plan = entity_type.index_plan();
+        let message = format!("{} {}", db.message(), db.constraint().unwrap_or_default());
+        if let Some(spec) = crate::store::unique_key_of_violation(
+            tx.dialect(),
+            workspace,
+            &entity_type.name,
+            &plan,
+            &message,
+        ) {
+            let names: Vec<String> = spec
+                .paths
+                .iter()
+                .map(|p| crate::schema::display_path(p))
+                .collect();
+            return Error::conflict(
+                "unique_violation",
+                format!(
+                    "another {} already has this {}",
+                    entity_type.name,
+                    names.join(" + ")
+                ),
+                spec.paths
+                    .iter()
+                    .map(|p| {
+                        FieldError::new(
+                            format!("/{}", p.join("/")),
+                            "x-xrm.unique",
+                            "this value is already taken",
+                        )
+                    })
+                    .collect(),
+            );
         }
+        return Error::conflict(
+            "id_taken",
+            "a record with this id already exists",
+            vec![FieldError::new("/id", "unique", "this id is already taken")],
+        );
     }
     error
 }
@@ -483,7 +660,12 @@ fn unique_keys(entity_type: &EntityType, data: &Value) -> Vec<String> {
         .filter_map(|key| {
             let values: Option<Vec<String>> = key
                 .iter()
-                .map(|path| path.iter().try_fold(data, |v, segment| v.get(segment)).filter(|v| !v.is_null()).map(Value::to_string))
+                .map(|path| {
+                    path.iter()
+                        .try_fold(data, |v, segment| v.get(segment))
+                        .filter(|v| !v.is_null())
+                        .map(Value::to_string)
+                })
                 .collect();
             values.map(|values| format!("({})", values.join(", ")))
         })
@@ -530,8 +712,13 @@ fn delete_cascading<'a>(
                 if lookup.target != type_name {
                     continue;
                 }
-                let pointing = tx.referencing_ids(workspace, &source.name, field, id, 10_001).await?;
-                let pointing: Vec<String> = pointing.into_iter().filter(|p| !visited.contains(p)).collect();
+                let pointing = tx
+                    .referencing_ids(workspace, &source.name, field, id, 10_001)
+                    .await?;
+                let pointing: Vec<String> = pointing
+                    .into_iter()
+                    .filter(|p| !visited.contains(p))
+                    .collect();
                 if pointing.is_empty() {
                     continue;
                 }
@@ -551,14 +738,29 @@ fn delete_cascading<'a>(
                     }
                     OnDelete::Cascade => {
                         for dependant in &pointing {
-                            delete_cascading(tx, workspace, all_types, &source.name, dependant, actor, visited).await?;
+                            delete_cascading(
+                                tx,
+                                workspace,
+                                all_types,
+                                &source.name,
+                                dependant,
+                                actor,
+                                visited,
+                            )
+                            .await?;
                         }
                     }
                     OnDelete::SetNull => {
                         for dependant in &pointing {
-                            let Some(mut record) = tx.get_record_for_update(workspace, dependant).await? else { continue };
-                            let mut data: Value = serde_json::from_str(&record.data)
-                                .map_err(|error| Error::Internal(format!("stored record is not JSON: {error}")))?;
+                            let Some(mut record) =
+                                tx.get_record_for_update(workspace, dependant).await?
+                            else {
+                                continue;
+                            };
+                            let mut data: Value =
+                                serde_json::from_str(&record.data).map_err(|error| {
+                                    Error::Internal(format!("stored record is not JSON: {error}"))
+                                })?;
                             if let Some(object) = data.as_object_mut() {
                                 object.remove(field);
                             }
@@ -597,7 +799,8 @@ mod tests {
     #[test]
     fn system_fields_in_a_body_are_ignored_but_id_is_kept() {
         let id = "0194f3d2-7c1e-7a3b-9c2d-4e5f6a7b8c9d";
-        let (chosen, data) = split_body(&json!({"id": id, "version": 9, "name": "x", "_expand": {}})).unwrap();
+        let (chosen, data) =
+            split_body(&json!({"id": id, "version": 9, "name": "x", "_expand": {}})).unwrap();
         assert_eq!(chosen.as_deref(), Some(id));
         assert_eq!(data, json!({"name": "x"}));
         assert!(split_body(&json!({"id": "1 OR 1=1"})).is_err());

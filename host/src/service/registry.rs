@@ -40,7 +40,12 @@ impl TypeRegistry {
     }
 
     /// Loads a type from the database, replacing whatever was cached.
-    pub async fn reload(&self, store: &Store, workspace: &str, name: &str) -> Result<Arc<EntityType>> {
+    pub async fn reload(
+        &self,
+        store: &Store,
+        workspace: &str,
+        name: &str,
+    ) -> Result<Arc<EntityType>> {
         let key = (workspace.to_owned(), name.to_owned());
         let Some(stored) = store.get_entity_type(workspace, name).await? else {
             self.entries.write().expect("registry lock").remove(&key);
@@ -53,25 +58,38 @@ impl TypeRegistry {
             entry.loaded_at = Instant::now();
             return Ok(entry.entity_type.clone());
         }
-        let document: Value = serde_json::from_str(&stored.document)
-            .map_err(|error| Error::Internal(format!("stored entity type '{name}' is not JSON: {error}")))?;
+        let document: Value = serde_json::from_str(&stored.document).map_err(|error| {
+            Error::Internal(format!("stored entity type '{name}' is not JSON: {error}"))
+        })?;
         let compiled = Arc::new(EntityType::compile(document, stored.version)?);
-        self.entries
-            .write()
-            .expect("registry lock")
-            .insert(key, Entry { entity_type: compiled.clone(), loaded_at: Instant::now() });
+        self.entries.write().expect("registry lock").insert(
+            key,
+            Entry {
+                entity_type: compiled.clone(),
+                loaded_at: Instant::now(),
+            },
+        );
         Ok(compiled)
     }
 
     /// Caches a type this host just wrote.
     pub fn put(&self, workspace: &str, entity_type: Arc<EntityType>) {
         let key = (workspace.to_owned(), entity_type.name.clone());
-        self.entries.write().expect("registry lock").insert(key, Entry { entity_type, loaded_at: Instant::now() });
+        self.entries.write().expect("registry lock").insert(
+            key,
+            Entry {
+                entity_type,
+                loaded_at: Instant::now(),
+            },
+        );
     }
 
     /// Forgets a type this host just deleted.
     pub fn forget(&self, workspace: &str, name: &str) {
-        self.entries.write().expect("registry lock").remove(&(workspace.to_owned(), name.to_owned()));
+        self.entries
+            .write()
+            .expect("registry lock")
+            .remove(&(workspace.to_owned(), name.to_owned()));
     }
 
     /// Every current type of a workspace, compiled (for lookups' on-delete rules and OpenAPI).

@@ -28,7 +28,13 @@ pub(super) fn migrator(dialect: Dialect) -> Migrator {
                 Dialect::Sqlite => *sqlite,
                 Dialect::Postgres => *postgres,
             };
-            Migration::new(*version, Cow::Borrowed(*description), MigrationType::Simple, AssertSqlSafe(text).into_sql_str(), false)
+            Migration::new(
+                *version,
+                Cow::Borrowed(*description),
+                MigrationType::Simple,
+                AssertSqlSafe(text).into_sql_str(),
+                false,
+            )
         })
         .collect();
     Migrator::with_migrations(migrations)
@@ -36,10 +42,13 @@ pub(super) fn migrator(dialect: Dialect) -> Migrator {
 
 pub(super) async fn open(config: &StoreConfig) -> Result<Store> {
     match &config.database_url {
-        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => open_postgres(url, config).await,
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            open_postgres(url, config).await
+        }
         Some(url) if url.starts_with("sqlite:") => {
-            let options = SqliteConnectOptions::from_str(url)
-                .map_err(|error| Error::Internal(format!("invalid SQLite database URL: {error}")))?;
+            let options = SqliteConnectOptions::from_str(url).map_err(|error| {
+                Error::Internal(format!("invalid SQLite database URL: {error}"))
+            })?;
             open_sqlite(options, config).await
         }
         Some(url) => Err(Error::Internal(format!(
@@ -48,9 +57,13 @@ pub(super) async fn open(config: &StoreConfig) -> Result<Store> {
         ))),
         None => {
             std::fs::create_dir_all(&config.data_dir).map_err(|error| {
-                Error::Internal(format!("cannot create the data directory {}: {error}", config.data_dir.display()))
+                Error::Internal(format!(
+                    "cannot create the data directory {}: {error}",
+                    config.data_dir.display()
+                ))
             })?;
-            let options = SqliteConnectOptions::new().filename(Store::sqlite_path(&config.data_dir));
+            let options =
+                SqliteConnectOptions::new().filename(Store::sqlite_path(&config.data_dir));
             open_sqlite(options, config).await
         }
     }
@@ -81,20 +94,31 @@ async fn open_sqlite(options: SqliteConnectOptions, config: &StoreConfig) -> Res
         .connect_with(options.read_only(true))
         .await
         .map_err(|error| Error::Internal(format!("cannot open the SQLite database: {error}")))?;
-    Ok(Store { backend: Backend::Sqlite { read, write } })
+    Ok(Store {
+        backend: Backend::Sqlite { read, write },
+    })
 }
 
 async fn open_postgres(url: &str, config: &StoreConfig) -> Result<Store> {
     let options = PgConnectOptions::from_str(url)
-        .map_err(|error| Error::Internal(format!("invalid PostgreSQL URL '{}': {error}", redact(url))))?
+        .map_err(|error| {
+            Error::Internal(format!("invalid PostgreSQL URL '{}': {error}", redact(url)))
+        })?
         .application_name("xrm");
     let pool = PgPoolOptions::new()
         .max_connections(config.max_connections)
         .acquire_timeout(config.acquire_timeout)
         .connect_with(options)
         .await
-        .map_err(|error| Error::Internal(format!("cannot connect to PostgreSQL at '{}': {error}", redact(url))))?;
-    Ok(Store { backend: Backend::Postgres(pool) })
+        .map_err(|error| {
+            Error::Internal(format!(
+                "cannot connect to PostgreSQL at '{}': {error}",
+                redact(url)
+            ))
+        })?;
+    Ok(Store {
+        backend: Backend::Postgres(pool),
+    })
 }
 
 /// A database URL with its password hidden, for messages and logs.
@@ -103,7 +127,12 @@ pub fn redact(url: &str) -> String {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
             let credentials = &url[scheme_end + 3..at];
             match credentials.find(':') {
-                Some(colon) => format!("{}://{}:***@{}", &url[..scheme_end], &credentials[..colon], &url[at + 1..]),
+                Some(colon) => format!(
+                    "{}://{}:***@{}",
+                    &url[..scheme_end],
+                    &credentials[..colon],
+                    &url[at + 1..]
+                ),
                 None => url.to_owned(),
             }
         }
@@ -117,7 +146,10 @@ mod tests {
 
     #[test]
     fn passwords_never_reach_messages() {
-        assert_eq!(redact("postgres://app:s3cret@db:5432/xrm"), "postgres://app:***@db:5432/xrm");
+        assert_eq!(
+            redact("postgres://app:s3cret@db:5432/xrm"),
+            "postgres://app:***@db:5432/xrm"
+        );
         assert_eq!(redact("postgres://db/xrm"), "postgres://db/xrm");
     }
 }

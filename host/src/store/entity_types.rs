@@ -23,15 +23,23 @@ pub struct StoredEntityType {
 /// columns (text, text, integer, text, text, text, text, text).
 fn type_columns(dialect: Dialect) -> &'static str {
     match dialect {
-        Dialect::Sqlite => "name, name, version, document, created_at, updated_at, created_by, updated_by",
-        Dialect::Postgres => "name, name, version, document::text, created_at, updated_at, created_by, updated_by",
+        Dialect::Sqlite => {
+            "name, name, version, document, created_at, updated_at, created_by, updated_by"
+        }
+        Dialect::Postgres => {
+            "name, name, version, document::text, created_at, updated_at, created_by, updated_by"
+        }
     }
 }
 
 fn version_columns(dialect: Dialect) -> &'static str {
     match dialect {
-        Dialect::Sqlite => "name, name, version, document, created_at, created_at, created_by, created_by",
-        Dialect::Postgres => "name, name, version, document::text, created_at, created_at, created_by, created_by",
+        Dialect::Sqlite => {
+            "name, name, version, document, created_at, created_at, created_by, created_by"
+        }
+        Dialect::Postgres => {
+            "name, name, version, document::text, created_at, created_at, created_by, created_by"
+        }
     }
 }
 
@@ -60,11 +68,20 @@ impl Store {
             .bind(SqlValue::Text(workspace.to_owned()))
             .push(" ORDER BY name");
         let mut reader: Reader<'_> = self.reader();
-        Ok(reader.fetch_records(sql).await?.into_iter().map(Into::into).collect())
+        Ok(reader
+            .fetch_records(sql)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 
     /// The current version of one entity type.
-    pub async fn get_entity_type(&self, workspace: &str, name: &str) -> Result<Option<StoredEntityType>> {
+    pub async fn get_entity_type(
+        &self,
+        workspace: &str,
+        name: &str,
+    ) -> Result<Option<StoredEntityType>> {
         let dialect = self.dialect();
         let mut sql = SqlBuilder::new(dialect);
         sql.push("SELECT ")
@@ -73,7 +90,12 @@ impl Store {
             .bind(SqlValue::Text(workspace.to_owned()))
             .push(" AND name = ")
             .bind(SqlValue::Text(name.to_owned()));
-        Ok(self.reader().fetch_records(sql).await?.pop().map(Into::into))
+        Ok(self
+            .reader()
+            .fetch_records(sql)
+            .await?
+            .pop()
+            .map(Into::into))
     }
 
     /// Every kept version of an entity type, oldest first (`version` = `Some(n)`: just that one).
@@ -95,7 +117,13 @@ impl Store {
             sql.push(" AND version = ").bind(SqlValue::Int(version));
         }
         sql.push(" ORDER BY version");
-        Ok(self.reader().fetch_records(sql).await?.into_iter().map(Into::into).collect())
+        Ok(self
+            .reader()
+            .fetch_records(sql)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 }
 
@@ -103,7 +131,11 @@ impl Tx {
     /// The current version of a type, read inside the write transaction. On PostgreSQL the row
     /// is share-locked, so a schema change cannot commit while records are being written
     /// against the version this host validated with.
-    pub async fn entity_type_version(&mut self, workspace: &str, name: &str) -> Result<Option<i64>> {
+    pub async fn entity_type_version(
+        &mut self,
+        workspace: &str,
+        name: &str,
+    ) -> Result<Option<i64>> {
         let dialect = self.dialect();
         let mut sql = SqlBuilder::new(dialect);
         sql.push("SELECT version FROM entity_types WHERE workspace_id = ")
@@ -134,17 +166,28 @@ impl Tx {
     /// continue where they stopped, so history is never overwritten).
     pub async fn last_kept_version(&mut self, workspace: &str, name: &str) -> Result<i64> {
         let mut sql = SqlBuilder::new(self.dialect());
-        sql.push("SELECT COALESCE(MAX(version), 0) FROM entity_type_versions WHERE workspace_id = ")
-            .bind(SqlValue::Text(workspace.to_owned()))
-            .push(" AND name = ")
-            .bind(SqlValue::Text(name.to_owned()));
+        sql.push(
+            "SELECT COALESCE(MAX(version), 0) FROM entity_type_versions WHERE workspace_id = ",
+        )
+        .bind(SqlValue::Text(workspace.to_owned()))
+        .push(" AND name = ")
+        .bind(SqlValue::Text(name.to_owned()));
         Ok(self.fetch_i64(sql).await?.unwrap_or(0))
     }
 
     /// Writes a type's current row (insert or replace) and appends the version to its history.
-    pub async fn save_entity_type(&mut self, workspace: &str, stored: &StoredEntityType, is_new: bool) -> Result<()> {
+    pub async fn save_entity_type(
+        &mut self,
+        workspace: &str,
+        stored: &StoredEntityType,
+        is_new: bool,
+    ) -> Result<()> {
         let dialect = self.dialect();
-        let json_cast = if dialect == Dialect::Postgres { "::jsonb" } else { "" };
+        let json_cast = if dialect == Dialect::Postgres {
+            "::jsonb"
+        } else {
+            ""
+        };
         let mut sql = SqlBuilder::new(dialect);
         if is_new {
             sql.push("INSERT INTO entity_types (workspace_id, name, version, document, created_at, updated_at, created_by, updated_by) VALUES (")
@@ -156,7 +199,12 @@ impl Tx {
                 .push(", ")
                 .bind(SqlValue::Text(stored.document.clone()))
                 .push(json_cast);
-            for value in [&stored.created_at, &stored.updated_at, &stored.created_by, &stored.updated_by] {
+            for value in [
+                &stored.created_at,
+                &stored.updated_at,
+                &stored.created_by,
+                &stored.updated_by,
+            ] {
                 sql.push(", ").bind(SqlValue::Text(value.clone()));
             }
             sql.push(")");
@@ -210,10 +258,17 @@ impl Tx {
 
     /// Makes the database's indexes for a type exactly `plan`: creates the missing ones and
     /// drops those no longer asked for. A unique index that existing records violate is refused.
-    pub async fn sync_indexes(&mut self, workspace: &str, entity_type: &str, plan: &[IndexSpec]) -> Result<()> {
+    pub async fn sync_indexes(
+        &mut self,
+        workspace: &str,
+        entity_type: &str,
+        plan: &[IndexSpec],
+    ) -> Result<()> {
         let dialect = self.dialect();
-        let wanted: Vec<(String, String, &IndexSpec)> =
-            plan.iter().map(|spec| index_ddl(dialect, workspace, entity_type, spec)).collect();
+        let wanted: Vec<(String, String, &IndexSpec)> = plan
+            .iter()
+            .map(|spec| index_ddl(dialect, workspace, entity_type, spec))
+            .collect();
         let mut existing_sql = SqlBuilder::new(dialect);
         existing_sql
             .push("SELECT index_name FROM record_indexes WHERE workspace_id = ")
@@ -222,25 +277,44 @@ impl Tx {
             .bind(SqlValue::Text(entity_type.to_owned()));
         let existing = self.fetch_strings(existing_sql).await?;
 
-        for name in existing.iter().filter(|name| !wanted.iter().any(|(wanted, _, _)| wanted == *name)) {
+        for name in existing
+            .iter()
+            .filter(|name| !wanted.iter().any(|(wanted, _, _)| wanted == *name))
+        {
             let mut drop = SqlBuilder::new(dialect);
             drop.push("DROP INDEX IF EXISTS ").push(name);
             self.execute(drop).await?;
             let mut forget = SqlBuilder::new(dialect);
-            forget.push("DELETE FROM record_indexes WHERE index_name = ").bind(SqlValue::Text(name.clone()));
+            forget
+                .push("DELETE FROM record_indexes WHERE index_name = ")
+                .bind(SqlValue::Text(name.clone()));
             self.execute(forget).await?;
         }
-        for (name, ddl, spec) in wanted.iter().filter(|(name, _, _)| !existing.contains(name)) {
+        for (name, ddl, spec) in wanted
+            .iter()
+            .filter(|(name, _, _)| !existing.contains(name))
+        {
             let mut create = SqlBuilder::new(dialect);
             create.push(ddl);
             if let Err(error) = self.execute(create).await {
                 return Err(match &error {
                     Error::Database(sqlx::Error::Database(db)) if db.is_unique_violation() => {
-                        let key = spec.paths.iter().map(|p| display_path(p)).collect::<Vec<_>>().join(", ");
+                        let key = spec
+                            .paths
+                            .iter()
+                            .map(|p| display_path(p))
+                            .collect::<Vec<_>>()
+                            .join(", ");
                         Error::conflict(
                             "unique_key_violated_by_records",
-                            format!("cannot make ({key}) unique: stored {entity_type} records already share values"),
-                            vec![FieldError::new("/x-xrm/unique", "unique", format!("stored records repeat values of ({key})"))],
+                            format!(
+                                "cannot make ({key}) unique: stored {entity_type} records already share values"
+                            ),
+                            vec![FieldError::new(
+                                "/x-xrm/unique",
+                                "unique",
+                                format!("stored records repeat values of ({key})"),
+                            )],
                         )
                     }
                     _ => error,

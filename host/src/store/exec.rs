@@ -10,7 +10,9 @@ use super::sql::{SqlBuilder, SqlValue};
 use super::{Backend, Store, Tx};
 use crate::error::Result;
 
-fn arguments<DB>(binds: Vec<SqlValue>) -> std::result::Result<DB::Arguments, sqlx::error::BoxDynError>
+fn arguments<DB>(
+    binds: Vec<SqlValue>,
+) -> std::result::Result<DB::Arguments, sqlx::error::BoxDynError>
 where
     DB: Database,
     for<'q> bool: Encode<'q, DB> + Type<DB>,
@@ -46,7 +48,9 @@ where
     <DB as Database>::QueryResult: RowsAffected,
 {
     let arguments = arguments::<DB>(builder.binds).map_err(sqlx::Error::Encode)?;
-    let result = sqlx::query_with(AssertSqlSafe(builder.sql), arguments).execute(executor).await?;
+    let result = sqlx::query_with(AssertSqlSafe(builder.sql), arguments)
+        .execute(executor)
+        .await?;
     Ok(result.rows_affected())
 }
 
@@ -63,7 +67,9 @@ where
     usize: sqlx::ColumnIndex<<DB as Database>::Row>,
 {
     let arguments = arguments::<DB>(builder.binds).map_err(sqlx::Error::Encode)?;
-    Ok(sqlx::query_with(AssertSqlSafe(builder.sql), arguments).fetch_all(executor).await?)
+    Ok(sqlx::query_with(AssertSqlSafe(builder.sql), arguments)
+        .fetch_all(executor)
+        .await?)
 }
 
 /// The number of rows a statement changed, on any driver.
@@ -188,7 +194,9 @@ pub(super) struct Reader<'a> {
 
 impl Store {
     pub(super) fn reader(&self) -> Reader<'_> {
-        Reader { backend: &self.backend }
+        Reader {
+            backend: &self.backend,
+        }
     }
 }
 

@@ -17,10 +17,10 @@ use std::time::Duration;
 
 use sqlx::{Postgres, Sqlite, Transaction};
 
-pub use self::entity_types::{StoredEntityType, unique_key_of_violation};
-pub use self::query::{ListPlan, SearchText, SortKey, has_search_words};
-pub use self::records::StoredRecord;
 pub use self::connect::redact as redact_url;
+pub use self::entity_types::{StoredEntityType, unique_key_of_violation};
+pub use self::query::{ListPlan, SearchText, SortKey, has_search_words, list_sql};
+pub use self::records::StoredRecord;
 pub use self::sql::{Dialect, SqlValue};
 use crate::error::{Error, Result};
 
@@ -54,7 +54,10 @@ pub struct Store {
 #[derive(Clone, Debug)]
 enum Backend {
     /// Readers share a pool; all writes go through one connection, as SQLite has one writer.
-    Sqlite { read: sqlx::SqlitePool, write: sqlx::SqlitePool },
+    Sqlite {
+        read: sqlx::SqlitePool,
+        write: sqlx::SqlitePool,
+    },
     Postgres(sqlx::PgPool),
 }
 
@@ -94,9 +97,12 @@ impl Store {
     /// so a transaction never fails half-way for lack of it.
     pub async fn begin(&self) -> Result<Tx> {
         match &self.backend {
-            Backend::Sqlite { write, .. } => {
-                Ok(Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await.map_err(pool_error)?))
-            }
+            Backend::Sqlite { write, .. } => Ok(Tx::Sqlite(
+                write
+                    .begin_with("BEGIN IMMEDIATE")
+                    .await
+                    .map_err(pool_error)?,
+            )),
             Backend::Postgres(pool) => Ok(Tx::Postgres(pool.begin().await.map_err(pool_error)?)),
         }
     }
@@ -113,7 +119,10 @@ impl Store {
     /// Pool sizes for `/metrics`: (connections open, idle).
     pub fn pool_stats(&self) -> (u32, usize) {
         match &self.backend {
-            Backend::Sqlite { read, write } => (read.size() + write.size(), read.num_idle() + write.num_idle()),
+            Backend::Sqlite { read, write } => (
+                read.size() + write.size(),
+                read.num_idle() + write.num_idle(),
+            ),
             Backend::Postgres(pool) => (pool.size(), pool.num_idle()),
         }
     }
@@ -155,7 +164,9 @@ impl Tx {
 /// Failing to get a connection is the database being unavailable, which a client may retry.
 fn pool_error(error: sqlx::Error) -> Error {
     match error {
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => Error::Unavailable(error.to_string()),
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+            Error::Unavailable(error.to_string())
+        }
         other => Error::Database(other),
     }
 }

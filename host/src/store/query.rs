@@ -3,9 +3,9 @@
 
 use serde_json::Value;
 
+use super::Store;
 use super::records::{StoredRecord, record_columns};
 use super::sql::{Dialect, SqlBuilder, SqlValue, like_escape, literal};
-use super::Store;
 use crate::error::Result;
 use crate::query::{CompareOp, FieldKind, Filter, Literal, TextMatch};
 use crate::schema::EntityType;
@@ -44,26 +44,7 @@ pub struct ListPlan<'a> {
 impl Store {
     /// One page of records.
     pub async fn list_records(&self, plan: &ListPlan<'_>) -> Result<Vec<StoredRecord>> {
-        let dialect = self.dialect();
-        let mut sql = SqlBuilder::new(dialect);
-        sql.push("SELECT ").push(record_columns(dialect)).push(" FROM records r WHERE ");
-        push_conditions(&mut sql, plan);
-        if let Some((values, id)) = &plan.after {
-            sql.push(" AND ");
-            push_keyset(&mut sql, plan, values, id);
-        }
-        sql.push(" ORDER BY ");
-        for key in &plan.order {
-            sql.push(&sort_expr(dialect, key));
-            sql.push(match (dialect, key.descending) {
-                (Dialect::Sqlite, false) => " ASC, ",
-                (Dialect::Sqlite, true) => " DESC, ",
-                (Dialect::Postgres, false) => " ASC NULLS FIRST, ",
-                (Dialect::Postgres, true) => " DESC NULLS LAST, ",
-            });
-        }
-        sql.push(if plan.id_descending { "r.id DESC" } else { "r.id ASC" });
-        sql.push(" LIMIT ").bind(SqlValue::Int(plan.limit));
+        let sql = list_sql(self.dialect(), plan);
         self.reader().fetch_records(sql).await
     }
 
@@ -74,6 +55,36 @@ impl Store {
         push_conditions(&mut sql, plan);
         Ok(self.reader().fetch_i64(sql).await?.unwrap_or(0))
     }
+}
+
+/// The SELECT of one page: conditions, keyset position, order and limit.
+pub fn list_sql(dialect: Dialect, plan: &ListPlan<'_>) -> SqlBuilder {
+    let mut sql = SqlBuilder::new(dialect);
+    sql.push("SELECT ")
+        .push(record_columns(dialect))
+        .push(" FROM records r WHERE ");
+    push_conditions(&mut sql, plan);
+    if let Some((values, id)) = &plan.after {
+        sql.push(" AND ");
+        push_keyset(&mut sql, plan, values, id);
+    }
+    sql.push(" ORDER BY ");
+    for key in &plan.order {
+        sql.push(&sort_expr(dialect, key));
+        sql.push(match (dialect, key.descending) {
+            (Dialect::Sqlite, false) => " ASC, ",
+            (Dialect::Sqlite, true) => " DESC, ",
+            (Dialect::Postgres, false) => " ASC NULLS FIRST, ",
+            (Dialect::Postgres, true) => " DESC NULLS LAST, ",
+        });
+    }
+    sql.push(if plan.id_descending {
+        "r.id DESC"
+    } else {
+        "r.id ASC"
+    });
+    sql.push(" LIMIT ").bind(SqlValue::Int(plan.limit));
+    sql
 }
 
 fn push_conditions(sql: &mut SqlBuilder, plan: &ListPlan<'_>) {
@@ -110,7 +121,11 @@ fn push_conditions(sql: &mut SqlBuilder, plan: &ListPlan<'_>) {
 fn push_filter(sql: &mut SqlBuilder, entity_type: &EntityType, filter: &Filter) {
     match filter {
         Filter::And(parts) | Filter::Or(parts) => {
-            let joiner = if matches!(filter, Filter::And(_)) { " AND " } else { " OR " };
+            let joiner = if matches!(filter, Filter::And(_)) {
+                " AND "
+            } else {
+                " OR "
+            };
             sql.push("(");
             for (index, part) in parts.iter().enumerate() {
                 if index > 0 {
@@ -133,7 +148,11 @@ fn push_filter(sql: &mut SqlBuilder, entity_type: &EntityType, filter: &Filter) 
                 (CompareOp::Eq, Literal::Null) => sql.push(&expr).push(" IS NULL"),
                 (CompareOp::Ne, Literal::Null) => sql.push(&expr).push(" IS NOT NULL"),
                 (CompareOp::Ne, value) => {
-                    sql.push("(").push(&expr).push(" IS NULL OR ").push(&expr).push(" <> ");
+                    sql.push("(")
+                        .push(&expr)
+                        .push(" IS NULL OR ")
+                        .push(&expr)
+                        .push(" <> ");
                     sql.bind_typed(sql_value(value, kind), kind).push(")")
                 }
                 (op, Literal::Null) => {
@@ -158,7 +177,10 @@ fn push_filter(sql: &mut SqlBuilder, entity_type: &EntityType, filter: &Filter) 
         Filter::In { path, values } => {
             let (expr, kind) = field_sql(sql.dialect, entity_type, &path.segments);
             let has_null = values.iter().any(|v| matches!(v, Literal::Null));
-            let non_null: Vec<&Literal> = values.iter().filter(|v| !matches!(v, Literal::Null)).collect();
+            let non_null: Vec<&Literal> = values
+                .iter()
+                .filter(|v| !matches!(v, Literal::Null))
+                .collect();
             sql.push("(");
             if non_null.is_empty() {
                 sql.push("1 = 0");
@@ -177,7 +199,11 @@ fn push_filter(sql: &mut SqlBuilder, entity_type: &EntityType, filter: &Filter) 
             }
             sql.push(")");
         }
-        Filter::Text { function, path, value } => {
+        Filter::Text {
+            function,
+            path,
+            value,
+        } => {
             let (expr, _) = field_sql(sql.dialect, entity_type, &path.segments);
             let escaped = like_escape(value);
             let pattern = match function {
@@ -186,14 +212,21 @@ fn push_filter(sql: &mut SqlBuilder, entity_type: &EntityType, filter: &Filter) 
                 TextMatch::EndsWith => format!("%{escaped}"),
             };
             let ilike = sql.dialect.ilike();
-            sql.push(&expr).push(" ").push(ilike).push(" ").bind(SqlValue::Text(pattern)).push(" ESCAPE '\\'");
+            sql.push(&expr)
+                .push(" ")
+                .push(ilike)
+                .push(" ")
+                .bind(SqlValue::Text(pattern))
+                .push(" ESCAPE '\\'");
         }
     }
 }
 
 /// The SQL for a field: a system column, or the typed JSON expression the indexes use.
 fn field_sql(dialect: Dialect, entity_type: &EntityType, path: &[String]) -> (String, FieldKind) {
-    let info = entity_type.field(path).expect("paths are checked against the type before compiling");
+    let info = entity_type
+        .field(path)
+        .expect("paths are checked against the type before compiling");
     if info.system {
         (format!("r.{}", path[0]), info.kind)
     } else {
@@ -202,7 +235,11 @@ fn field_sql(dialect: Dialect, entity_type: &EntityType, path: &[String]) -> (St
 }
 
 fn sort_expr(dialect: Dialect, key: &SortKey) -> String {
-    if key.system { format!("r.{}", key.path[0]) } else { dialect.field_expr(&key.path, key.kind) }
+    if key.system {
+        format!("r.{}", key.path[0])
+    } else {
+        dialect.field_expr(&key.path, key.kind)
+    }
 }
 
 fn sql_value(literal: &Literal, kind: FieldKind) -> SqlValue {
@@ -221,7 +258,9 @@ fn json_to_sql(value: &Value) -> SqlValue {
     match value {
         Value::Null => SqlValue::Null,
         Value::Bool(b) => SqlValue::Bool(*b),
-        Value::Number(n) => n.as_i64().map_or_else(|| SqlValue::Float(n.as_f64().unwrap_or(0.0)), SqlValue::Int),
+        Value::Number(n) => n
+            .as_i64()
+            .map_or_else(|| SqlValue::Float(n.as_f64().unwrap_or(0.0)), SqlValue::Int),
         Value::String(s) => SqlValue::Text(s.clone()),
         other => SqlValue::Text(other.to_string()),
     }
@@ -241,10 +280,18 @@ fn push_keyset(sql: &mut SqlBuilder, plan: &ListPlan<'_>, values: &[Value], id: 
     push_keyset_from(sql, plan, values, id, 0);
 }
 
-fn push_keyset_from(sql: &mut SqlBuilder, plan: &ListPlan<'_>, values: &[Value], id: &str, index: usize) {
+fn push_keyset_from(
+    sql: &mut SqlBuilder,
+    plan: &ListPlan<'_>,
+    values: &[Value],
+    id: &str,
+    index: usize,
+) {
     let Some(key) = plan.order.get(index) else {
         let op = if plan.id_descending { " < " } else { " > " };
-        sql.push("r.id").push(op).bind(SqlValue::Text(id.to_owned()));
+        sql.push("r.id")
+            .push(op)
+            .bind(SqlValue::Text(id.to_owned()));
         return;
     };
     let expr = sort_expr(sql.dialect, key);
@@ -261,14 +308,21 @@ fn push_keyset_from(sql: &mut SqlBuilder, plan: &ListPlan<'_>, values: &[Value],
             sql.push(")");
         }
         (false, true) => {
-            sql.push(&expr).push(" IS NOT NULL OR (").push(&expr).push(" IS NULL AND ");
+            sql.push(&expr)
+                .push(" IS NOT NULL OR (")
+                .push(&expr)
+                .push(" IS NULL AND ");
             push_keyset_from(sql, plan, values, id, index + 1);
             sql.push(")");
         }
         (true, false) => {
             sql.push(&expr).push(" < ");
             sql.bind_typed(json_to_sql(value), key.kind);
-            sql.push(" OR ").push(&expr).push(" IS NULL OR (").push(&expr).push(" = ");
+            sql.push(" OR ")
+                .push(&expr)
+                .push(" IS NULL OR (")
+                .push(&expr)
+                .push(" = ");
             sql.bind_typed(json_to_sql(value), key.kind);
             sql.push(" AND ");
             push_keyset_from(sql, plan, values, id, index + 1);
@@ -295,12 +349,20 @@ fn search_words(search: &str) -> Vec<String> {
 
 /// An FTS5 query: every word must occur, as a prefix (`"acm"*` finds "Acme").
 fn fts5_query(search: &str) -> String {
-    search_words(search).iter().map(|word| format!("\"{word}\"*")).collect::<Vec<_>>().join(" ")
+    search_words(search)
+        .iter()
+        .map(|word| format!("\"{word}\"*"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A tsquery with the same meaning as [`fts5_query`].
 fn tsquery(search: &str) -> String {
-    search_words(search).iter().map(|word| format!("{word}:*")).collect::<Vec<_>>().join(" & ")
+    search_words(search)
+        .iter()
+        .map(|word| format!("{word}:*"))
+        .collect::<Vec<_>>()
+        .join(" & ")
 }
 
 /// Whether a search text has any word to look for.
@@ -314,7 +376,10 @@ mod tests {
 
     #[test]
     fn search_text_cannot_inject_query_syntax() {
-        assert_eq!(fts5_query("acme\" OR x* NEAR(a"), "\"acme\"* \"or\"* \"x\"* \"near\"* \"a\"*");
+        assert_eq!(
+            fts5_query("acme\" OR x* NEAR(a"),
+            "\"acme\"* \"or\"* \"x\"* \"near\"* \"a\"*"
+        );
         assert_eq!(tsquery("Müller & co:*|!"), "müller:* & co:*");
         assert!(!has_search_words("  *&| "));
     }

@@ -78,7 +78,11 @@ impl Store {
 impl Tx {
     /// One record by id; on PostgreSQL the row stays locked until the transaction ends, so a
     /// read-modify-write cannot interleave with another host's.
-    pub async fn get_record_for_update(&mut self, workspace: &str, id: &str) -> Result<Option<StoredRecord>> {
+    pub async fn get_record_for_update(
+        &mut self,
+        workspace: &str,
+        id: &str,
+    ) -> Result<Option<StoredRecord>> {
         let mut sql = select_by_id(self.dialect(), workspace, id);
         if self.dialect() == Dialect::Postgres {
             sql.push(" FOR UPDATE");
@@ -86,7 +90,12 @@ impl Tx {
         Ok(self.fetch_records(sql).await?.pop())
     }
 
-    pub async fn insert_record(&mut self, workspace: &str, record: &StoredRecord, search: &SearchText) -> Result<()> {
+    pub async fn insert_record(
+        &mut self,
+        workspace: &str,
+        record: &StoredRecord,
+        search: &SearchText,
+    ) -> Result<()> {
         let dialect = self.dialect();
         let mut sql = SqlBuilder::new(dialect);
         sql.push(
@@ -108,11 +117,18 @@ impl Tx {
         if dialect == Dialect::Postgres {
             sql.push("::jsonb");
         }
-        for value in [&record.created_at, &record.updated_at, &record.created_by, &record.updated_by] {
+        for value in [
+            &record.created_at,
+            &record.updated_at,
+            &record.created_by,
+            &record.updated_by,
+        ] {
             sql.push(", ").bind(SqlValue::Text(value.clone()));
         }
         if dialect == Dialect::Postgres {
-            sql.push(", to_tsvector('simple', ").bind(SqlValue::Text(search.0.clone())).push(")");
+            sql.push(", to_tsvector('simple', ")
+                .bind(SqlValue::Text(search.0.clone()))
+                .push(")");
         }
         sql.push(")");
         self.execute(sql).await?;
@@ -130,12 +146,20 @@ impl Tx {
 
     /// Writes a new version of a record. Returns `false` when the stored version is no longer
     /// `record.version - 1`: someone else wrote in between, and nothing was changed.
-    pub async fn update_record(&mut self, workspace: &str, record: &StoredRecord, search: &SearchText) -> Result<bool> {
+    pub async fn update_record(
+        &mut self,
+        workspace: &str,
+        record: &StoredRecord,
+        search: &SearchText,
+    ) -> Result<bool> {
         let dialect = self.dialect();
         let mut sql = SqlBuilder::new(dialect);
-        sql.push("UPDATE records SET data = ").bind(SqlValue::Text(record.data.clone()));
+        sql.push("UPDATE records SET data = ")
+            .bind(SqlValue::Text(record.data.clone()));
         if dialect == Dialect::Postgres {
-            sql.push("::jsonb, search = to_tsvector('simple', ").bind(SqlValue::Text(search.0.clone())).push(")");
+            sql.push("::jsonb, search = to_tsvector('simple', ")
+                .bind(SqlValue::Text(search.0.clone()))
+                .push(")");
         }
         sql.push(", version = ")
             .bind(SqlValue::Int(record.version))
@@ -186,7 +210,11 @@ impl Tx {
 
     /// The entity type of each id that exists in the workspace. On PostgreSQL the targets are
     /// locked against deletion until the transaction ends, so a lookup cannot dangle.
-    pub async fn lookup_targets(&mut self, workspace: &str, ids: &[String]) -> Result<Vec<(String, String)>> {
+    pub async fn lookup_targets(
+        &mut self,
+        workspace: &str,
+        ids: &[String],
+    ) -> Result<Vec<(String, String)>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -243,7 +271,13 @@ impl Tx {
     }
 
     /// A page of a type's records in id order, for checking them all against a new schema.
-    pub async fn scan_type(&mut self, workspace: &str, entity_type: &str, after_id: &str, limit: i64) -> Result<Vec<StoredRecord>> {
+    pub async fn scan_type(
+        &mut self,
+        workspace: &str,
+        entity_type: &str,
+        after_id: &str,
+        limit: i64,
+    ) -> Result<Vec<StoredRecord>> {
         let dialect = self.dialect();
         let mut sql = SqlBuilder::new(dialect);
         sql.push("SELECT ")

@@ -30,7 +30,10 @@ impl Dialect {
     /// The same expression is used in `CREATE INDEX` and in queries: both databases only use an
     /// expression index when the query repeats its expression.
     pub fn field_expr(self, path: &[String], kind: FieldKind) -> String {
-        debug_assert!(path.iter().all(|s| crate::schema::is_valid_property_name(s)));
+        debug_assert!(
+            path.iter()
+                .all(|s| crate::schema::is_valid_property_name(s))
+        );
         match self {
             Dialect::Sqlite => format!("json_extract(data, '$.{}')", path.join(".")),
             Dialect::Postgres => {
@@ -75,7 +78,11 @@ pub struct SqlBuilder {
 
 impl SqlBuilder {
     pub fn new(dialect: Dialect) -> Self {
-        SqlBuilder { dialect, sql: String::with_capacity(256), binds: Vec::new() }
+        SqlBuilder {
+            dialect,
+            sql: String::with_capacity(256),
+            binds: Vec::new(),
+        }
     }
 
     pub fn push(&mut self, text: &str) -> &mut Self {
@@ -121,7 +128,10 @@ impl SqlBuilder {
 /// indexes, which are declared per workspace and type.
 pub fn literal(name: &str) -> String {
     assert!(
-        !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-'),
+        !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-'),
         "refusing to write {name:?} into SQL"
     );
     format!("'{name}'")
@@ -158,10 +168,17 @@ mod tests {
     #[test]
     fn placeholders_follow_the_dialect() {
         let mut sqlite = SqlBuilder::new(Dialect::Sqlite);
-        sqlite.push("a = ").bind(SqlValue::Int(1)).push(" AND b = ").bind(SqlValue::Int(2));
+        sqlite
+            .push("a = ")
+            .bind(SqlValue::Int(1))
+            .push(" AND b = ")
+            .bind(SqlValue::Int(2));
         assert_eq!(sqlite.sql, "a = ? AND b = ?");
         let mut pg = SqlBuilder::new(Dialect::Postgres);
-        pg.push("a = ").bind(SqlValue::Int(1)).push(" AND b = ").bind_typed(SqlValue::Int(2), FieldKind::Number);
+        pg.push("a = ")
+            .bind(SqlValue::Int(1))
+            .push(" AND b = ")
+            .bind_typed(SqlValue::Int(2), FieldKind::Number);
         assert_eq!(pg.sql, "a = $1 AND b = $2::numeric");
         assert_eq!(pg.binds[1], SqlValue::Text("2".into()));
     }
@@ -169,8 +186,14 @@ mod tests {
     #[test]
     fn field_expressions_are_typed_per_dialect() {
         let path = vec!["address".to_owned(), "city".to_owned()];
-        assert_eq!(Dialect::Sqlite.field_expr(&path, FieldKind::String), "json_extract(data, '$.address.city')");
-        assert_eq!(Dialect::Postgres.field_expr(&path, FieldKind::String), "(data#>>'{address,city}')");
+        assert_eq!(
+            Dialect::Sqlite.field_expr(&path, FieldKind::String),
+            "json_extract(data, '$.address.city')"
+        );
+        assert_eq!(
+            Dialect::Postgres.field_expr(&path, FieldKind::String),
+            "(data#>>'{address,city}')"
+        );
         assert_eq!(
             Dialect::Postgres.field_expr(&["amount".to_owned()], FieldKind::Number),
             "((data->>'amount')::numeric)"
