@@ -18,6 +18,7 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
     if config.demo {
         load_demo(&app).await?;
     }
+    tokio::spawn(refresh_statistics(store.clone()));
     let router = crate::api::router(app, config.max_body_bytes);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -53,6 +54,17 @@ fn describe(config: &ServeConfig) -> String {
         None => Store::sqlite_path(&config.store.data_dir)
             .display()
             .to_string(),
+    }
+}
+
+/// Keeps the query planner's statistics current as data grows (see `Store::refresh_statistics`).
+async fn refresh_statistics(store: Store) {
+    let mut interval = tokio::time::interval(std::time::Duration::from_secs(10));
+    loop {
+        interval.tick().await;
+        if let Err(error) = store.refresh_statistics().await {
+            tracing::warn!(%error, "could not refresh planner statistics");
+        }
     }
 }
 

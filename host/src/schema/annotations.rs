@@ -79,7 +79,7 @@ pub struct Annotations {
     pub title_field: String,
     pub indexed: Vec<FieldPath>,
     pub unique: Vec<Vec<FieldPath>>,
-    /// Top-level string fields fed to full-text search; empty means every top-level string field.
+    /// Top-level string fields fed to full-text search; empty means the title field alone.
     pub search: Vec<String>,
     pub lookups: BTreeMap<String, Lookup>,
     pub state_machine: Option<StateMachine>,

@@ -247,19 +247,16 @@ impl EntityType {
         self.fields.get(&path.join("/")).copied()
     }
 
-    /// Fields fed to full-text search: the declared ones, or every top-level string field.
+    /// Fields fed to full-text search: the declared ones, or else the title field.
+    ///
+    /// Every indexed word costs on every write, so search covers what people look records up
+    /// by (as Dataverse's quick find does) unless the admin asks for more.
     pub fn search_fields(&self) -> Vec<String> {
-        if !self.annotations.search.is_empty() {
-            return self.annotations.search.clone();
+        if self.annotations.search.is_empty() {
+            vec![self.annotations.title_field.clone()]
+        } else {
+            self.annotations.search.clone()
         }
-        self.fields
-            .iter()
-            .filter(|(path, info)| {
-                !info.system && info.kind == FieldKind::String && !path.contains('/')
-            })
-            .filter(|(path, _)| !self.annotations.lookups.contains_key(path.as_str()))
-            .map(|(path, _)| path.clone())
-            .collect()
     }
 
     /// Every index the database needs for this type: declared, unique keys and lookups.

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use super::App;
 use crate::error::{Error, FieldError, ItemError, Result};
 use crate::schema::{EntityType, OnDelete, SYSTEM_FIELDS};
-use crate::store::{SearchText, StoredRecord, Tx};
+use crate::store::{Dialect, InsertCommand, SearchText, StoredRecord, Tx};
 
 /// Most records one bulk request may carry.
 pub const MAX_BULK_ITEMS: usize = 1000;
@@ -37,6 +37,7 @@ pub enum Change {
 }
 
 /// A new record checked against its schema, ready to be written.
+#[derive(Clone)]
 struct NewRecord {
     id: Option<String>,
     data: Value,
@@ -78,19 +79,44 @@ impl App {
     ) -> Result<StoredRecord> {
         for _ in 0..SCHEMA_RETRIES {
             let entity_type = self.types.get(&self.store, workspace, type_name).await?;
-            // Validation runs before the write lock is taken: it is the expensive part.
+            // Validation runs before the write is queued: it is the expensive part, and it
+            // needs no lock.
             let new = prepare_new(&entity_type, &body)?;
-            let mut tx = self.store.begin().await?;
-            if !same_version(&mut tx, workspace, &entity_type).await? {
-                drop(tx);
-                self.types.reload(&self.store, workspace, type_name).await?;
-                continue;
+
+            // The fast path: one guarded INSERT in a group commit (SQLite).
+            let record = new_stored_record(&entity_type, &new, actor);
+            let command = InsertCommand {
+                workspace: workspace.to_owned(),
+                search: search_text(&entity_type, &new.data),
+                type_version: entity_type.version,
+                lookups: lookup_targets(&entity_type, &new.data),
+                record,
+            };
+            let record = command.record.clone();
+            match self.store.try_insert_grouped(command).await {
+                Ok(true) => return Ok(record),
+                Ok(false) => {}
+                Err(error) => return Err(write_conflict(error, &entity_type, workspace, self.store.dialect())),
             }
-            let record = self
-                .insert_in(&mut tx, workspace, &entity_type, new, actor)
+
+            // The transactional path: checks lookups one by one to say precisely what is wrong.
+            let workspace_owned = workspace.to_owned();
+            let actor = actor.clone();
+            let compiled = entity_type.clone();
+            let written = self
+                .store
+                .write(move |tx: &mut Tx| {
+                    let (entity_type, new, workspace, actor) =
+                        (compiled.clone(), new.clone(), workspace_owned.clone(), actor.clone());
+                    Box::pin(async move { Self::insert_in_tx(tx, &workspace, &entity_type, new, &actor).await })
+                })
                 .await?;
-            tx.commit().await?;
-            return Ok(record);
+            match written {
+                Some(record) => return Ok(record),
+                None => {
+                    self.types.reload(&self.store, workspace, type_name).await?;
+                }
+            }
         }
         Err(schema_churn(type_name))
     }
@@ -268,8 +294,9 @@ impl App {
                     .await
                 }
                 None => {
-                    self.insert_in(&mut tx, workspace, &entity_type, new, actor)
+                    Self::insert_in_tx(&mut tx, workspace, &entity_type, new, actor)
                         .await
+                        .and_then(|inserted| inserted.ok_or_else(|| schema_churn(type_name)))
                 }
             };
             match result {
@@ -295,39 +322,25 @@ impl App {
     }
 
     /// Writes a prepared record after checking its lookups in the transaction.
-    async fn insert_in(
-        &self,
+    async fn insert_in_tx(
         tx: &mut Tx,
         workspace: &str,
         entity_type: &EntityType,
         new: NewRecord,
         actor: &Actor,
-    ) -> Result<StoredRecord> {
+    ) -> Result<Option<StoredRecord>> {
         let NewRecord {
             id: chosen_id,
             data,
         } = new;
         check_lookups(tx, workspace, entity_type, &data).await?;
-        let now = crate::clock::now();
-        let id = match chosen_id {
-            Some(id) => id,
-            None => uuid::Uuid::now_v7().to_string(),
-        };
-        let record = StoredRecord {
-            id,
-            entity_type: entity_type.name.clone(),
-            version: 1,
-            data: data.to_string(),
-            created_at: now.clone(),
-            updated_at: now,
-            created_by: actor.0.clone(),
-            updated_by: actor.0.clone(),
-        };
+        let record = new_stored_record(entity_type, &NewRecord { id: chosen_id, data: data.clone() }, actor);
         let search = search_text(entity_type, &data);
-        tx.insert_record(workspace, &record, &search)
+        let inserted = tx
+            .insert_record(workspace, &record, &search, entity_type.version)
             .await
-            .map_err(|error| write_conflict(error, entity_type, workspace, tx))?;
-        Ok(record)
+            .map_err(|error| write_conflict(error, entity_type, workspace, tx.dialect()))?;
+        Ok(inserted.then_some(record))
     }
 
     async fn replace_in(
@@ -388,7 +401,7 @@ impl App {
         let written = tx
             .update_record(workspace, &record, &search)
             .await
-            .map_err(|error| write_conflict(error, entity_type, workspace, tx))?;
+            .map_err(|error| write_conflict(error, entity_type, workspace, tx.dialect()))?;
         if !written {
             return Err(Error::PreconditionFailed {
                 expected: (record.version - 1).to_string(),
@@ -397,6 +410,34 @@ impl App {
         }
         Ok(record)
     }
+}
+
+/// The row of a new record: its chosen id or a fresh UUIDv7, version 1, now, the actor.
+fn new_stored_record(entity_type: &EntityType, new: &NewRecord, actor: &Actor) -> StoredRecord {
+    let now = crate::clock::now();
+    StoredRecord {
+        id: new.id.clone().unwrap_or_else(|| uuid::Uuid::now_v7().to_string()),
+        entity_type: entity_type.name.clone(),
+        version: 1,
+        data: new.data.to_string(),
+        created_at: now.clone(),
+        updated_at: now,
+        created_by: actor.0.clone(),
+        updated_by: actor.0.clone(),
+    }
+}
+
+/// The (id, target type) of every lookup a record sets, for the insert's guards.
+fn lookup_targets(entity_type: &EntityType, data: &Value) -> Vec<(String, String)> {
+    entity_type
+        .annotations
+        .lookups
+        .iter()
+        .filter_map(|(field, lookup)| {
+            let id = data.get(field)?.as_str()?;
+            Some((id.to_lowercase(), lookup.target.clone()))
+        })
+        .collect()
 }
 
 /// Splits and validates a new record's body: schema, then the state machine's initial states.
@@ -605,14 +646,14 @@ async fn check_lookups(
 }
 
 /// Maps a unique-index violation to a 409 naming the field(s); other errors pass through.
-fn write_conflict(error: Error, entity_type: &EntityType, workspace: &str, tx: &Tx) -> Error {
+fn write_conflict(error: Error, entity_type: &EntityType, workspace: &str, dialect: Dialect) -> Error {
     if let Error::Database(sqlx::Error::Database(db)) = &error
         && db.is_unique_violation()
     {
         let plan = entity_type.index_plan();
         let message = format!("{} {}", db.message(), db.constraint().unwrap_or_default());
         if let Some(spec) = crate::store::unique_key_of_violation(
-            tx.dialect(),
+            dialect,
             workspace,
             &entity_type.name,
             &plan,

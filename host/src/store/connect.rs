@@ -79,23 +79,30 @@ async fn open_sqlite(options: SqliteConnectOptions, config: &StoreConfig) -> Res
         })
         .foreign_keys(true)
         .busy_timeout(std::time::Duration::from_secs(10))
-        .pragma("cache_size", "-32768")
         .pragma("temp_store", "memory")
-        .statement_cache_capacity(512);
+        .statement_cache_capacity(512)
+        // ANALYZE samples at most this many rows per index: statistics stay cheap to refresh.
+        .analysis_limit(1000);
+    // The writer's page cache stays small: SQLite scans the whole cache at every commit.
     let write = SqlitePoolOptions::new()
         .max_connections(1)
         .acquire_timeout(config.acquire_timeout)
-        .connect_with(options.clone())
+        .connect_with(options.clone().pragma("cache_size", "-8192"))
         .await
         .map_err(|error| Error::Internal(format!("cannot open the SQLite database: {error}")))?;
     let read = SqlitePoolOptions::new()
         .max_connections(config.max_connections.max(2))
         .acquire_timeout(config.acquire_timeout)
-        .connect_with(options.read_only(true))
+        .connect_with(options.pragma("cache_size", "-32768").read_only(true))
         .await
         .map_err(|error| Error::Internal(format!("cannot open the SQLite database: {error}")))?;
     Ok(Store {
-        backend: Backend::Sqlite { read, write },
+        backend: Backend::Sqlite {
+            read,
+            queue: super::batch::WriteQueue::start(write.clone()),
+            write,
+            analyzed_rows: Default::default(),
+        },
     })
 }
 

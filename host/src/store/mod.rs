@@ -5,6 +5,7 @@
 //! compose validation, lookups and writes inside one `Tx` so that they commit or roll back
 //! together.
 
+mod batch;
 mod connect;
 mod entity_types;
 mod exec;
@@ -18,9 +19,10 @@ use std::time::Duration;
 use sqlx::{Postgres, Sqlite, Transaction};
 
 pub use self::connect::redact as redact_url;
+pub use self::batch::BoxFuture;
 pub use self::entity_types::{StoredEntityType, unique_key_of_violation};
 pub use self::query::{ListPlan, SearchText, SortKey, has_search_words, list_sql};
-pub use self::records::StoredRecord;
+pub use self::records::{InsertCommand, StoredRecord};
 pub use self::sql::{Dialect, SqlValue};
 use crate::error::{Error, Result};
 
@@ -57,6 +59,10 @@ enum Backend {
     Sqlite {
         read: sqlx::SqlitePool,
         write: sqlx::SqlitePool,
+        /// Single-record writes, committed in groups (see `batch`).
+        queue: batch::WriteQueue,
+        /// Rows in `records` when the planner statistics were last refreshed.
+        analyzed_rows: std::sync::Arc<std::sync::atomic::AtomicI64>,
     },
     Postgres(sqlx::PgPool),
 }
@@ -119,7 +125,7 @@ impl Store {
     /// Pool sizes for `/metrics`: (connections open, idle).
     pub fn pool_stats(&self) -> (u32, usize) {
         match &self.backend {
-            Backend::Sqlite { read, write } => (
+            Backend::Sqlite { read, write, .. } => (
                 read.size() + write.size(),
                 read.num_idle() + write.num_idle(),
             ),
@@ -127,10 +133,30 @@ impl Store {
         }
     }
 
+    /// Refreshes SQLite's planner statistics when `records` has grown by a fifth (and at
+    /// least 1000 rows) since the last time. Without them SQLite cannot tell a selective index
+    /// from a useless one and may scan; PostgreSQL's autovacuum does this on its own.
+    pub async fn refresh_statistics(&self) -> Result<()> {
+        let Backend::Sqlite { read, write, analyzed_rows, .. } = &self.backend else { return Ok(()) };
+        let rows: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(rowid), 0) FROM records")
+            .fetch_one(read)
+            .await
+            .map_err(pool_error)?;
+        let last = analyzed_rows.load(std::sync::atomic::Ordering::Relaxed);
+        if rows < last + (last / 5).max(1000) {
+            return Ok(());
+        }
+        let started = std::time::Instant::now();
+        sqlx::query("ANALYZE records").execute(write).await.map_err(pool_error)?;
+        analyzed_rows.store(rows, std::sync::atomic::Ordering::Relaxed);
+        tracing::debug!(rows, elapsed_ms = started.elapsed().as_millis() as u64, "refreshed planner statistics");
+        Ok(())
+    }
+
     /// Closes the pools, letting in-flight statements finish; SQLite checkpoints its WAL.
     pub async fn close(&self) {
         match &self.backend {
-            Backend::Sqlite { read, write } => {
+            Backend::Sqlite { read, write, .. } => {
                 read.close().await;
                 write.close().await;
             }

@@ -21,6 +21,67 @@ pub struct StoredRecord {
     pub updated_by: String,
 }
 
+/// A new record to insert with its guards: conditions checked by the INSERT itself, so that
+/// a create needs no reads before it (see `batch`).
+#[derive(Debug, Clone)]
+pub struct InsertCommand {
+    pub workspace: String,
+    pub record: StoredRecord,
+    pub search: SearchText,
+    /// The entity-type version the record was validated against.
+    pub type_version: i64,
+    /// Lookup targets that must exist: (record id, entity type).
+    pub lookups: Vec<(String, String)>,
+}
+
+/// Appends the record's column values: id, workspace, type, version, data, timestamps, actors.
+fn push_record_values(sql: &mut SqlBuilder, workspace: &str, record: &StoredRecord) {
+    sql.bind(SqlValue::Text(record.id.clone()))
+        .push(", ")
+        .bind(SqlValue::Text(workspace.to_owned()))
+        .push(", ")
+        .bind(SqlValue::Text(record.entity_type.clone()))
+        .push(", ")
+        .bind(SqlValue::Int(record.version))
+        .push(", ")
+        .bind(SqlValue::Text(record.data.clone()));
+    if sql.dialect == Dialect::Postgres {
+        sql.push("::jsonb");
+    }
+    for value in [&record.created_at, &record.updated_at, &record.created_by, &record.updated_by] {
+        sql.push(", ").bind(SqlValue::Text(value.clone()));
+    }
+}
+
+/// SQLite: two statements that insert the record only if every guard holds, then its
+/// full-text entry only if the record was inserted. Writes two rows, or none.
+pub(super) fn push_guarded_insert(sql: &mut SqlBuilder, command: &InsertCommand) {
+    debug_assert_eq!(sql.dialect, Dialect::Sqlite);
+    let record = &command.record;
+    sql.push("INSERT INTO records (id, workspace_id, entity_type, version, data, created_at, updated_at, created_by, updated_by) SELECT ");
+    push_record_values(sql, &command.workspace, record);
+    sql.push(" WHERE EXISTS (SELECT 1 FROM entity_types WHERE workspace_id = ")
+        .bind(SqlValue::Text(command.workspace.clone()))
+        .push(" AND name = ")
+        .bind(SqlValue::Text(record.entity_type.clone()))
+        .push(" AND version = ")
+        .bind(SqlValue::Int(command.type_version))
+        .push(")");
+    for (id, target_type) in &command.lookups {
+        sql.push(" AND EXISTS (SELECT 1 FROM records WHERE id = ")
+            .bind(SqlValue::Text(id.clone()))
+            .push(" AND workspace_id = ")
+            .bind(SqlValue::Text(command.workspace.clone()))
+            .push(" AND entity_type = ")
+            .bind(SqlValue::Text(target_type.clone()))
+            .push(")");
+    }
+    // changes() and last_insert_rowid() describe the INSERT just above.
+    sql.push("; INSERT INTO records_fts (rowid, content) SELECT last_insert_rowid(), ")
+        .bind(SqlValue::Text(command.search.0.clone()))
+        .push(" WHERE changes() = 1");
+}
+
 /// The select list that `exec::decode_record` expects, in its order.
 pub(super) fn record_columns(dialect: Dialect) -> &'static str {
     match dialect {
@@ -90,58 +151,42 @@ impl Tx {
         Ok(self.fetch_records(sql).await?.pop())
     }
 
+    /// Inserts a new record and its full-text entry, if the entity type is still at
+    /// `type_version`. Returns `false`, writing nothing, when the type changed meanwhile.
     pub async fn insert_record(
         &mut self,
         workspace: &str,
         record: &StoredRecord,
         search: &SearchText,
-    ) -> Result<()> {
+        type_version: i64,
+    ) -> Result<bool> {
         let dialect = self.dialect();
         let mut sql = SqlBuilder::new(dialect);
-        sql.push(
-            "INSERT INTO records (id, workspace_id, entity_type, version, data, created_at, updated_at, created_by, updated_by",
-        );
-        if dialect == Dialect::Postgres {
-            sql.push(", search");
+        match dialect {
+            Dialect::Sqlite => {
+                let command = InsertCommand {
+                    workspace: workspace.to_owned(),
+                    record: record.clone(),
+                    search: search.clone(),
+                    type_version,
+                    lookups: Vec::new(),
+                };
+                push_guarded_insert(&mut sql, &command);
+            }
+            Dialect::Postgres => {
+                // Share-locks the type's row: a schema change waits until this record commits.
+                match self.entity_type_version(workspace, &record.entity_type).await? {
+                    Some(version) if version == type_version => {}
+                    _ => return Ok(false),
+                }
+                sql.push("INSERT INTO records (id, workspace_id, entity_type, version, data, created_at, updated_at, created_by, updated_by, search) VALUES (");
+                push_record_values(&mut sql, workspace, record);
+                sql.push(", to_tsvector('simple', ")
+                    .bind(SqlValue::Text(search.0.clone()))
+                    .push("))");
+            }
         }
-        sql.push(") VALUES (")
-            .bind(SqlValue::Text(record.id.clone()))
-            .push(", ")
-            .bind(SqlValue::Text(workspace.to_owned()))
-            .push(", ")
-            .bind(SqlValue::Text(record.entity_type.clone()))
-            .push(", ")
-            .bind(SqlValue::Int(record.version))
-            .push(", ")
-            .bind(SqlValue::Text(record.data.clone()));
-        if dialect == Dialect::Postgres {
-            sql.push("::jsonb");
-        }
-        for value in [
-            &record.created_at,
-            &record.updated_at,
-            &record.created_by,
-            &record.updated_by,
-        ] {
-            sql.push(", ").bind(SqlValue::Text(value.clone()));
-        }
-        if dialect == Dialect::Postgres {
-            sql.push(", to_tsvector('simple', ")
-                .bind(SqlValue::Text(search.0.clone()))
-                .push(")");
-        }
-        sql.push(")");
-        self.execute(sql).await?;
-        if dialect == Dialect::Sqlite {
-            let mut fts = SqlBuilder::new(dialect);
-            fts.push("INSERT INTO records_fts (rowid, content) VALUES ((SELECT rowid FROM records WHERE id = ")
-                .bind(SqlValue::Text(record.id.clone()))
-                .push("), ")
-                .bind(SqlValue::Text(search.0.clone()))
-                .push(")");
-            self.execute(fts).await?;
-        }
-        Ok(())
+        Ok(self.execute(sql).await? > 0)
     }
 
     /// Writes a new version of a record. Returns `false` when the stored version is no longer
@@ -177,11 +222,12 @@ impl Tx {
             return Ok(false);
         }
         if dialect == Dialect::Sqlite {
+            // A contentless FTS5 table cannot UPDATE a row: replace it.
             let mut fts = SqlBuilder::new(dialect);
-            fts.push("UPDATE records_fts SET content = ")
-                .bind(SqlValue::Text(search.0.clone()))
-                .push(" WHERE rowid = (SELECT rowid FROM records WHERE id = ")
+            fts.push("INSERT OR REPLACE INTO records_fts (rowid, content) VALUES ((SELECT rowid FROM records WHERE id = ")
                 .bind(SqlValue::Text(record.id.clone()))
+                .push("), ")
+                .bind(SqlValue::Text(search.0.clone()))
                 .push(")");
             self.execute(fts).await?;
         }
