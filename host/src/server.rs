@@ -18,7 +18,7 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
     if config.demo {
         load_demo(&app).await?;
     }
-    tokio::spawn(refresh_statistics(store.clone()));
+    tokio::spawn(maintain(store.clone()));
     let router = crate::api::router(app, config.max_body_bytes);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -57,12 +57,18 @@ fn describe(config: &ServeConfig) -> String {
     }
 }
 
-/// Keeps the query planner's statistics current as data grows (see `Store::refresh_statistics`).
-async fn refresh_statistics(store: Store) {
-    let mut interval = tokio::time::interval(std::time::Duration::from_secs(10));
-    loop {
+/// Background upkeep of the database: WAL checkpoints every second, and planner statistics
+/// as data grows (see `Store::checkpoint` and `Store::refresh_statistics`).
+async fn maintain(store: Store) {
+    let mut interval = tokio::time::interval(std::time::Duration::from_secs(1));
+    for tick in 0_u64.. {
         interval.tick().await;
-        if let Err(error) = store.refresh_statistics().await {
+        if let Err(error) = store.checkpoint().await {
+            tracing::warn!(%error, "could not checkpoint the write-ahead log");
+        }
+        if tick % 10 == 0
+            && let Err(error) = store.refresh_statistics().await
+        {
             tracing::warn!(%error, "could not refresh planner statistics");
         }
     }

@@ -96,7 +96,14 @@ impl App {
             match self.store.try_insert_grouped(command).await {
                 Ok(true) => return Ok(record),
                 Ok(false) => {}
-                Err(error) => return Err(write_conflict(error, &entity_type, workspace, self.store.dialect())),
+                Err(error) => {
+                    return Err(write_conflict(
+                        error,
+                        &entity_type,
+                        workspace,
+                        self.store.dialect(),
+                    ));
+                }
             }
 
             // The transactional path: checks lookups one by one to say precisely what is wrong.
@@ -106,9 +113,15 @@ impl App {
             let written = self
                 .store
                 .write(move |tx: &mut Tx| {
-                    let (entity_type, new, workspace, actor) =
-                        (compiled.clone(), new.clone(), workspace_owned.clone(), actor.clone());
-                    Box::pin(async move { Self::insert_in_tx(tx, &workspace, &entity_type, new, &actor).await })
+                    let (entity_type, new, workspace, actor) = (
+                        compiled.clone(),
+                        new.clone(),
+                        workspace_owned.clone(),
+                        actor.clone(),
+                    );
+                    Box::pin(async move {
+                        Self::insert_in_tx(tx, &workspace, &entity_type, new, &actor).await
+                    })
                 })
                 .await?;
             match written {
@@ -293,11 +306,9 @@ impl App {
                     )
                     .await
                 }
-                None => {
-                    Self::insert_in_tx(&mut tx, workspace, &entity_type, new, actor)
-                        .await
-                        .and_then(|inserted| inserted.ok_or_else(|| schema_churn(type_name)))
-                }
+                None => Self::insert_in_tx(&mut tx, workspace, &entity_type, new, actor)
+                    .await
+                    .and_then(|inserted| inserted.ok_or_else(|| schema_churn(type_name))),
             };
             match result {
                 Ok(record) => written.push(record),
@@ -334,7 +345,14 @@ impl App {
             data,
         } = new;
         check_lookups(tx, workspace, entity_type, &data).await?;
-        let record = new_stored_record(entity_type, &NewRecord { id: chosen_id, data: data.clone() }, actor);
+        let record = new_stored_record(
+            entity_type,
+            &NewRecord {
+                id: chosen_id,
+                data: data.clone(),
+            },
+            actor,
+        );
         let search = search_text(entity_type, &data);
         let inserted = tx
             .insert_record(workspace, &record, &search, entity_type.version)
@@ -416,7 +434,10 @@ impl App {
 fn new_stored_record(entity_type: &EntityType, new: &NewRecord, actor: &Actor) -> StoredRecord {
     let now = crate::clock::now();
     StoredRecord {
-        id: new.id.clone().unwrap_or_else(|| uuid::Uuid::now_v7().to_string()),
+        id: new
+            .id
+            .clone()
+            .unwrap_or_else(|| uuid::Uuid::now_v7().to_string()),
         entity_type: entity_type.name.clone(),
         version: 1,
         data: new.data.to_string(),
@@ -646,7 +667,12 @@ async fn check_lookups(
 }
 
 /// Maps a unique-index violation to a 409 naming the field(s); other errors pass through.
-fn write_conflict(error: Error, entity_type: &EntityType, workspace: &str, dialect: Dialect) -> Error {
+fn write_conflict(
+    error: Error,
+    entity_type: &EntityType,
+    workspace: &str,
+    dialect: Dialect,
+) -> Error {
     if let Error::Database(sqlx::Error::Database(db)) = &error
         && db.is_unique_violation()
     {

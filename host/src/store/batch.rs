@@ -40,8 +40,14 @@ type AnyResult = Result<Box<dyn Any + Send>>;
 type JobFn = dyn for<'t> Fn(&'t mut Tx) -> BoxFuture<'t, AnyResult> + Send + Sync;
 
 enum Write {
-    Job { run: Box<JobFn>, reply: oneshot::Sender<AnyResult> },
-    Insert { command: InsertCommand, reply: oneshot::Sender<Result<bool>> },
+    Job {
+        run: Box<JobFn>,
+        reply: oneshot::Sender<AnyResult>,
+    },
+    Insert {
+        command: InsertCommand,
+        reply: oneshot::Sender<Result<bool>>,
+    },
 }
 
 /// The queue in front of the SQLite writer task.
@@ -82,32 +88,48 @@ async fn writer(pool: SqlitePool, mut receiver: mpsc::Receiver<Write>) {
                 Ok(results) => {
                     for (write, result) in batch.into_iter().zip(results) {
                         match (write, result) {
-                            (Write::Job { reply, .. }, Some(result)) => drop(reply.send(Ok(result))),
+                            (Write::Job { reply, .. }, Some(result)) => {
+                                drop(reply.send(Ok(result)))
+                            }
                             (Write::Insert { reply, .. }, _) => drop(reply.send(Ok(true))),
                             (Write::Job { .. }, None) => unreachable!("every job has a result"),
                         }
                     }
-                    tracing::trace!(micros = started.elapsed().as_micros() as u64, "group commit");
+                    tracing::trace!(
+                        micros = started.elapsed().as_micros() as u64,
+                        "group commit"
+                    );
                     continue;
                 }
-                Err(error) => tracing::debug!(%error, "a grouped write failed; running the batch one by one"),
+                Err(error) => {
+                    tracing::debug!(%error, "a grouped write failed; running the batch one by one")
+                }
             }
         }
         for write in batch {
             match write {
                 Write::Job { run, reply } => drop(reply.send(run_job_alone(&pool, &run).await)),
-                Write::Insert { command, reply } => drop(reply.send(run_insert_alone(&pool, &command).await)),
+                Write::Insert { command, reply } => {
+                    drop(reply.send(run_insert_alone(&pool, &command).await))
+                }
             }
         }
     }
 }
 
 async fn begin(pool: &SqlitePool) -> Result<Tx> {
-    Ok(Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await.map_err(super::pool_error)?))
+    Ok(Tx::Sqlite(
+        pool.begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(super::pool_error)?,
+    ))
 }
 
 /// Runs a whole batch in one transaction: `Some(result)` per job, `None` per insert.
-async fn run_together(pool: &SqlitePool, batch: &[Write]) -> Result<Vec<Option<Box<dyn Any + Send>>>> {
+async fn run_together(
+    pool: &SqlitePool,
+    batch: &[Write],
+) -> Result<Vec<Option<Box<dyn Any + Send>>>> {
     let mut tx = begin(pool).await?;
     let mut results = Vec::with_capacity(batch.len());
     let mut inserts = SqlBuilder::new(Dialect::Sqlite);
@@ -144,7 +166,9 @@ async fn flush_inserts(tx: &mut Tx, inserts: &mut SqlBuilder, pending: &mut u64)
     if written == expected {
         Ok(())
     } else {
-        Err(Error::Internal(format!("a guarded insert wrote nothing ({written} of {expected} rows)")))
+        Err(Error::Internal(format!(
+            "a guarded insert wrote nothing ({written} of {expected} rows)"
+        )))
     }
 }
 
@@ -183,11 +207,17 @@ impl Store {
         let (reply, answer) = oneshot::channel();
         let run: Box<JobFn> = Box::new(move |tx: &mut Tx| {
             let future = job(tx);
-            Box::pin(async move { future.await.map(|value| Box::new(value) as Box<dyn Any + Send>) })
+            Box::pin(async move {
+                future
+                    .await
+                    .map(|value| Box::new(value) as Box<dyn Any + Send>)
+            })
         });
         queue.send(Write::Job { run, reply }).await?;
         let value = answer.await.map_err(|_| stopped())??;
-        Ok(*value.downcast::<T>().expect("a job's result has the job's type"))
+        Ok(*value
+            .downcast::<T>()
+            .expect("a job's result has the job's type"))
     }
 
     /// Inserts a new record through the group commit, checking its guards (type version,
@@ -195,7 +225,9 @@ impl Store {
     /// the database is PostgreSQL, which does not group writes. The caller then takes the
     /// transactional path, which re-checks everything and says precisely what is wrong.
     pub async fn try_insert_grouped(&self, command: InsertCommand) -> Result<bool> {
-        let Backend::Sqlite { queue, .. } = &self.backend else { return Ok(false) };
+        let Backend::Sqlite { queue, .. } = &self.backend else {
+            return Ok(false);
+        };
         let (reply, answer) = oneshot::channel();
         queue.send(Write::Insert { command, reply }).await?;
         answer.await.map_err(|_| stopped())?

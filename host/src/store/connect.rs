@@ -80,14 +80,24 @@ async fn open_sqlite(options: SqliteConnectOptions, config: &StoreConfig) -> Res
         .foreign_keys(true)
         .busy_timeout(std::time::Duration::from_secs(10))
         .pragma("temp_store", "memory")
-        .statement_cache_capacity(512)
-        // ANALYZE samples at most this many rows per index: statistics stay cheap to refresh.
-        .analysis_limit(1000);
+        .statement_cache_capacity(512);
     // The writer's page cache stays small: SQLite scans the whole cache at every commit.
     let write = SqlitePoolOptions::new()
         .max_connections(1)
         .acquire_timeout(config.acquire_timeout)
-        .connect_with(options.clone().pragma("cache_size", "-8192"))
+        // Checkpoints run on their own connection (`Store::checkpoint`), off the write path.
+        .connect_with(
+            options
+                .clone()
+                .pragma("cache_size", "-8192")
+                .pragma("wal_autocheckpoint", "0"),
+        )
+        .await
+        .map_err(|error| Error::Internal(format!("cannot open the SQLite database: {error}")))?;
+    let checkpointer = SqlitePoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(config.acquire_timeout)
+        .connect_with(options.clone())
         .await
         .map_err(|error| Error::Internal(format!("cannot open the SQLite database: {error}")))?;
     let read = SqlitePoolOptions::new()
@@ -101,6 +111,7 @@ async fn open_sqlite(options: SqliteConnectOptions, config: &StoreConfig) -> Res
             read,
             queue: super::batch::WriteQueue::start(write.clone()),
             write,
+            checkpointer,
             analyzed_rows: Default::default(),
         },
     })

@@ -18,8 +18,8 @@ use std::time::Duration;
 
 use sqlx::{Postgres, Sqlite, Transaction};
 
-pub use self::connect::redact as redact_url;
 pub use self::batch::BoxFuture;
+pub use self::connect::redact as redact_url;
 pub use self::entity_types::{StoredEntityType, unique_key_of_violation};
 pub use self::query::{ListPlan, SearchText, SortKey, has_search_words, list_sql};
 pub use self::records::{InsertCommand, StoredRecord};
@@ -61,6 +61,8 @@ enum Backend {
         write: sqlx::SqlitePool,
         /// Single-record writes, committed in groups (see `batch`).
         queue: batch::WriteQueue,
+        /// Copies the WAL back into the database file, so the writer never has to.
+        checkpointer: sqlx::SqlitePool,
         /// Rows in `records` when the planner statistics were last refreshed.
         analyzed_rows: std::sync::Arc<std::sync::atomic::AtomicI64>,
     },
@@ -137,7 +139,15 @@ impl Store {
     /// least 1000 rows) since the last time. Without them SQLite cannot tell a selective index
     /// from a useless one and may scan; PostgreSQL's autovacuum does this on its own.
     pub async fn refresh_statistics(&self) -> Result<()> {
-        let Backend::Sqlite { read, write, analyzed_rows, .. } = &self.backend else { return Ok(()) };
+        let Backend::Sqlite {
+            read,
+            write,
+            analyzed_rows,
+            ..
+        } = &self.backend
+        else {
+            return Ok(());
+        };
         let rows: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(rowid), 0) FROM records")
             .fetch_one(read)
             .await
@@ -147,18 +157,45 @@ impl Store {
             return Ok(());
         }
         let started = std::time::Instant::now();
-        sqlx::query("ANALYZE records").execute(write).await.map_err(pool_error)?;
+        sqlx::query("ANALYZE records")
+            .execute(write)
+            .await
+            .map_err(pool_error)?;
         analyzed_rows.store(rows, std::sync::atomic::Ordering::Relaxed);
-        tracing::debug!(rows, elapsed_ms = started.elapsed().as_millis() as u64, "refreshed planner statistics");
+        tracing::debug!(
+            rows,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "refreshed planner statistics"
+        );
+        Ok(())
+    }
+
+    /// Moves committed pages from SQLite's write-ahead log into the database file without
+    /// blocking writers or readers (a passive checkpoint). The writer connection has automatic
+    /// checkpoints turned off, so the host calls this regularly; a no-op on PostgreSQL.
+    pub async fn checkpoint(&self) -> Result<()> {
+        let Backend::Sqlite { checkpointer, .. } = &self.backend else {
+            return Ok(());
+        };
+        sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(checkpointer)
+            .await
+            .map_err(pool_error)?;
         Ok(())
     }
 
     /// Closes the pools, letting in-flight statements finish; SQLite checkpoints its WAL.
     pub async fn close(&self) {
         match &self.backend {
-            Backend::Sqlite { read, write, .. } => {
+            Backend::Sqlite {
+                read,
+                write,
+                checkpointer,
+                ..
+            } => {
                 read.close().await;
                 write.close().await;
+                checkpointer.close().await;
             }
             Backend::Postgres(pool) => pool.close().await,
         }

@@ -48,7 +48,12 @@ fn push_record_values(sql: &mut SqlBuilder, workspace: &str, record: &StoredReco
     if sql.dialect == Dialect::Postgres {
         sql.push("::jsonb");
     }
-    for value in [&record.created_at, &record.updated_at, &record.created_by, &record.updated_by] {
+    for value in [
+        &record.created_at,
+        &record.updated_at,
+        &record.created_by,
+        &record.updated_by,
+    ] {
         sql.push(", ").bind(SqlValue::Text(value.clone()));
     }
 }
@@ -175,7 +180,10 @@ impl Tx {
             }
             Dialect::Postgres => {
                 // Share-locks the type's row: a schema change waits until this record commits.
-                match self.entity_type_version(workspace, &record.entity_type).await? {
+                match self
+                    .entity_type_version(workspace, &record.entity_type)
+                    .await?
+                {
                     Some(version) if version == type_version => {}
                     _ => return Ok(false),
                 }
