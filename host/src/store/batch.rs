@@ -45,7 +45,7 @@ enum Write {
         reply: oneshot::Sender<AnyResult>,
     },
     Insert {
-        command: InsertCommand,
+        command: Box<InsertCommand>,
         reply: oneshot::Sender<Result<bool>>,
     },
 }
@@ -229,7 +229,12 @@ impl Store {
             return Ok(false);
         };
         let (reply, answer) = oneshot::channel();
-        queue.send(Write::Insert { command, reply }).await?;
+        queue
+            .send(Write::Insert {
+                command: Box::new(command),
+                reply,
+            })
+            .await?;
         answer.await.map_err(|_| stopped())?
     }
 }
