@@ -28,10 +28,34 @@ pub fn demo_records() -> Vec<(&'static str, Vec<Value>)> {
     Generator::new().generate()
 }
 
-const OWNERS: [&str; 6] = ["maria.keller", "jonas.berg", "amelie.laurent", "tomasz.nowak", "sofia.rossi", "liam.oconnor"];
-const AGENTS: [&str; 4] = ["lena.fischer", "mikkel.hansen", "ines.garcia", "rahul.mehta"];
-const PREFIXES: [&str; 12] =
-    ["Nordlicht", "Alpen", "Baltic", "Rhein", "Iberia", "Atlas", "Helios", "Vega", "Orion", "Fjord", "Danube", "Kestrel"];
+const OWNERS: [&str; 6] = [
+    "maria.keller",
+    "jonas.berg",
+    "amelie.laurent",
+    "tomasz.nowak",
+    "sofia.rossi",
+    "liam.oconnor",
+];
+const AGENTS: [&str; 4] = [
+    "lena.fischer",
+    "mikkel.hansen",
+    "ines.garcia",
+    "rahul.mehta",
+];
+const PREFIXES: [&str; 12] = [
+    "Nordlicht",
+    "Alpen",
+    "Baltic",
+    "Rhein",
+    "Iberia",
+    "Atlas",
+    "Helios",
+    "Vega",
+    "Orion",
+    "Fjord",
+    "Danube",
+    "Kestrel",
+];
 const SUFFIXES: [(&str, &str); 8] = [
     ("Energie GmbH", "energy"),
     ("Logistics AB", "logistics"),
@@ -60,15 +84,41 @@ const CITIES: [(&str, &str, &str); 15] = [
     ("Zurich", "CH", "+41 44"),
 ];
 const FIRST_NAMES: [&str; 20] = [
-    "Anna", "Lukas", "Emma", "Noah", "Mia", "Elias", "Sofia", "Oskar", "Lea", "Jakub", "Chloé", "Mateo", "Ingrid",
-    "Pieter", "Giulia", "Erik", "Zofia", "Hugo", "Aino", "Felix",
+    "Anna", "Lukas", "Emma", "Noah", "Mia", "Elias", "Sofia", "Oskar", "Lea", "Jakub", "Chloé",
+    "Mateo", "Ingrid", "Pieter", "Giulia", "Erik", "Zofia", "Hugo", "Aino", "Felix",
 ];
 const LAST_NAMES: [&str; 20] = [
-    "Schneider", "Johansson", "Dubois", "Kowalski", "Rossi", "Jansen", "Nielsen", "García", "Virtanen", "Huber",
-    "Müller", "Lindqvist", "Moreau", "Nowak", "Bianchi", "de Vries", "Larsen", "Fernández", "Korhonen", "Weber",
+    "Schneider",
+    "Johansson",
+    "Dubois",
+    "Kowalski",
+    "Rossi",
+    "Jansen",
+    "Nielsen",
+    "García",
+    "Virtanen",
+    "Huber",
+    "Müller",
+    "Lindqvist",
+    "Moreau",
+    "Nowak",
+    "Bianchi",
+    "de Vries",
+    "Larsen",
+    "Fernández",
+    "Korhonen",
+    "Weber",
 ];
-const STREETS: [&str; 8] =
-    ["Hauptstraße", "Storgatan", "Rue de la Paix", "Calle Mayor", "Via Roma", "Keizersgracht", "Ulica Długa", "Ringstraße"];
+const STREETS: [&str; 8] = [
+    "Hauptstraße",
+    "Storgatan",
+    "Rue de la Paix",
+    "Calle Mayor",
+    "Via Roma",
+    "Keizersgracht",
+    "Ulica Długa",
+    "Ringstraße",
+];
 
 /// A tiny deterministic generator (splitmix64): the demo must be the same on every machine.
 struct Rng(u64);
@@ -131,7 +181,13 @@ fn money(amount: f64) -> Value {
 
 fn slug(text: &str) -> String {
     text.chars()
-        .filter_map(|c| if c.is_ascii_alphanumeric() { Some(c.to_ascii_lowercase()) } else { None })
+        .filter_map(|c| {
+            if c.is_ascii_alphanumeric() {
+                Some(c.to_ascii_lowercase())
+            } else {
+                None
+            }
+        })
         .collect()
 }
 
@@ -185,14 +241,22 @@ struct Generator {
 
 impl Generator {
     fn new() -> Generator {
-        Generator { rng: Rng(0x5EED_0F_C0FFEE), clock: 1_767_225_600_000, customers: Vec::new(), products: Vec::new() }
+        Generator {
+            rng: Rng(0x5EED_0FC0_FFEE),
+            clock: 1_767_225_600_000,
+            customers: Vec::new(),
+            products: Vec::new(),
+        }
     }
 
     fn id(&mut self) -> String {
         self.clock += 1 + self.rng.next() % 1000;
         let mut random = [0_u8; 10];
-        random.copy_from_slice(&self.rng.next().to_le_bytes().iter().chain(&self.rng.next().to_le_bytes()[..2]).copied().collect::<Vec<u8>>());
-        uuid::Builder::from_unix_timestamp_millis(self.clock, &random).into_uuid().to_string()
+        random[..8].copy_from_slice(&self.rng.next().to_le_bytes());
+        random[8..].copy_from_slice(&self.rng.next().to_le_bytes()[..2]);
+        uuid::Builder::from_unix_timestamp_millis(self.clock, &random)
+            .into_uuid()
+            .to_string()
     }
 
     fn generate(mut self) -> Vec<(&'static str, Vec<Value>)> {
@@ -228,7 +292,12 @@ impl Generator {
             let slug = slug(&format!("{prefix}{short}"));
             let city = self.rng.below(CITIES.len());
             let (city_name, country, dial) = CITIES[city];
-            let status = self.rng.weighted(&[("active", 60), ("inactive", 12), ("prospect", 16), ("churned", 12)]);
+            let status = self.rng.weighted(&[
+                ("active", 60),
+                ("inactive", 12),
+                ("prospect", 16),
+                ("churned", 12),
+            ]);
             let owner = *self.rng.pick(&OWNERS);
             let employees = self.rng.between(12, 9000);
             let id = self.id();
@@ -283,7 +352,11 @@ impl Generator {
     fn contacts(&mut self) -> Vec<Value> {
         let mut records = Vec::new();
         for index in 0..150 {
-            let customer = if index < self.customers.len() { index } else { self.rng.below(self.customers.len()) };
+            let customer = if index < self.customers.len() {
+                index
+            } else {
+                self.rng.below(self.customers.len())
+            };
             let first = *self.rng.pick(&FIRST_NAMES);
             let last = *self.rng.pick(&LAST_NAMES);
             let id = self.id();
@@ -314,31 +387,171 @@ impl Generator {
 
     fn products(&mut self) -> Vec<Value> {
         let catalogue: [(&str, &str, &str, f64, &str, i64); 25] = [
-            ("HW-1001", "Heat Pump HP-12", "hardware", 8900.0, "piece", 36),
-            ("HW-1002", "Heat Pump HP-20", "hardware", 12900.0, "piece", 36),
-            ("HW-1003", "Industrial Chiller IC-50", "hardware", 24500.0, "piece", 24),
-            ("HW-1004", "Smart Meter SM-3", "hardware", 290.0, "piece", 24),
-            ("HW-1005", "Battery Storage BS-10", "hardware", 7400.0, "piece", 60),
-            ("HW-1006", "Solar Inverter SI-8", "hardware", 1850.0, "piece", 60),
-            ("HW-1007", "Air Handling Unit AHU-4", "hardware", 15800.0, "piece", 24),
-            ("HW-1008", "Control Panel CP-2", "hardware", 2100.0, "piece", 24),
-            ("SP-2001", "Compressor Kit", "spare_part", 640.0, "piece", 12),
+            (
+                "HW-1001",
+                "Heat Pump HP-12",
+                "hardware",
+                8900.0,
+                "piece",
+                36,
+            ),
+            (
+                "HW-1002",
+                "Heat Pump HP-20",
+                "hardware",
+                12900.0,
+                "piece",
+                36,
+            ),
+            (
+                "HW-1003",
+                "Industrial Chiller IC-50",
+                "hardware",
+                24500.0,
+                "piece",
+                24,
+            ),
+            (
+                "HW-1004",
+                "Smart Meter SM-3",
+                "hardware",
+                290.0,
+                "piece",
+                24,
+            ),
+            (
+                "HW-1005",
+                "Battery Storage BS-10",
+                "hardware",
+                7400.0,
+                "piece",
+                60,
+            ),
+            (
+                "HW-1006",
+                "Solar Inverter SI-8",
+                "hardware",
+                1850.0,
+                "piece",
+                60,
+            ),
+            (
+                "HW-1007",
+                "Air Handling Unit AHU-4",
+                "hardware",
+                15800.0,
+                "piece",
+                24,
+            ),
+            (
+                "HW-1008",
+                "Control Panel CP-2",
+                "hardware",
+                2100.0,
+                "piece",
+                24,
+            ),
+            (
+                "SP-2001",
+                "Compressor Kit",
+                "spare_part",
+                640.0,
+                "piece",
+                12,
+            ),
             ("SP-2002", "Filter Set F7", "spare_part", 85.0, "piece", 6),
-            ("SP-2003", "Expansion Valve", "spare_part", 210.0, "piece", 12),
-            ("SP-2004", "Circulation Pump", "spare_part", 480.0, "piece", 12),
+            (
+                "SP-2003",
+                "Expansion Valve",
+                "spare_part",
+                210.0,
+                "piece",
+                12,
+            ),
+            (
+                "SP-2004",
+                "Circulation Pump",
+                "spare_part",
+                480.0,
+                "piece",
+                12,
+            ),
             ("SP-2005", "Sensor Pack", "spare_part", 120.0, "piece", 6),
-            ("SV-3001", "Installation Service", "service", 95.0, "hour", 0),
-            ("SV-3002", "Annual Maintenance", "service", 1200.0, "year", 0),
-            ("SV-3003", "Emergency Call-Out", "service", 260.0, "piece", 0),
+            (
+                "SV-3001",
+                "Installation Service",
+                "service",
+                95.0,
+                "hour",
+                0,
+            ),
+            (
+                "SV-3002",
+                "Annual Maintenance",
+                "service",
+                1200.0,
+                "year",
+                0,
+            ),
+            (
+                "SV-3003",
+                "Emergency Call-Out",
+                "service",
+                260.0,
+                "piece",
+                0,
+            ),
             ("SV-3004", "Energy Audit", "service", 1800.0, "piece", 0),
             ("SV-3005", "Operator Training", "service", 950.0, "day", 0),
-            ("SW-4001", "Fleet Monitor Basic", "subscription", 49.0, "month", 0),
-            ("SW-4002", "Fleet Monitor Pro", "subscription", 149.0, "month", 0),
-            ("SW-4003", "Energy Analytics", "subscription", 390.0, "month", 0),
+            (
+                "SW-4001",
+                "Fleet Monitor Basic",
+                "subscription",
+                49.0,
+                "month",
+                0,
+            ),
+            (
+                "SW-4002",
+                "Fleet Monitor Pro",
+                "subscription",
+                149.0,
+                "month",
+                0,
+            ),
+            (
+                "SW-4003",
+                "Energy Analytics",
+                "subscription",
+                390.0,
+                "month",
+                0,
+            ),
             ("SW-4004", "Service Portal", "software", 4900.0, "piece", 12),
-            ("SW-4005", "Predictive Maintenance", "subscription", 690.0, "month", 0),
-            ("HW-1009", "Heat Pump HP-6 (discontinued)", "hardware", 6400.0, "piece", 24),
-            ("SP-2006", "Refrigerant Pack R290", "spare_part", 140.0, "kg", 0),
+            (
+                "SW-4005",
+                "Predictive Maintenance",
+                "subscription",
+                690.0,
+                "month",
+                0,
+            ),
+            (
+                "HW-1009",
+                "Heat Pump HP-6 (discontinued)",
+                "hardware",
+                6400.0,
+                "piece",
+                24,
+            ),
+            (
+                "SP-2006",
+                "Refrigerant Pack R290",
+                "spare_part",
+                140.0,
+                "kg",
+                0,
+            ),
         ];
         let mut records = Vec::new();
         for (sku, name, family, price, unit, warranty) in catalogue {
@@ -375,19 +588,45 @@ impl Generator {
         for index in 0..80 {
             let first = *self.rng.pick(&FIRST_NAMES);
             let last = *self.rng.pick(&LAST_NAMES);
-            let company = format!("{} {}", self.rng.pick(&["Polar", "Sunrise", "Meridian", "Granite", "Harbor", "Aurora", "Summit", "Lumen"]), self.rng.pick(&["Foods", "Hotels", "Clinics", "Data", "Works", "Estates"]));
+            let company = format!(
+                "{} {}",
+                self.rng.pick(&[
+                    "Polar", "Sunrise", "Meridian", "Granite", "Harbor", "Aurora", "Summit",
+                    "Lumen"
+                ]),
+                self.rng
+                    .pick(&["Foods", "Hotels", "Clinics", "Data", "Works", "Estates"])
+            );
             let page_visits = self.rng.between(0, 60);
             let downloads = self.rng.between(0, 6);
             let webinar = self.rng.chance(30);
-            let source = *self.rng.pick(&["web_form", "referral", "trade_fair", "webinar", "cold_call", "partner", "advertising"]);
-            let score = (page_visits.min(30) + downloads * 6 + if webinar { 15 } else { 0 } + if source == "referral" { 15 } else { 5 }).min(100);
+            let source = *self.rng.pick(&[
+                "web_form",
+                "referral",
+                "trade_fair",
+                "webinar",
+                "cold_call",
+                "partner",
+                "advertising",
+            ]);
+            let score = (page_visits.min(30)
+                + downloads * 6
+                + if webinar { 15 } else { 0 }
+                + if source == "referral" { 15 } else { 5 })
+            .min(100);
             let grade = match score {
                 80.. => "A",
                 60..=79 => "B",
                 40..=59 => "C",
                 _ => "D",
             };
-            let status = self.rng.weighted(&[("new", 30), ("contacted", 25), ("qualified", 20), ("disqualified", 15), ("converted", 10)]);
+            let status = self.rng.weighted(&[
+                ("new", 30),
+                ("contacted", 25),
+                ("qualified", 20),
+                ("disqualified", 15),
+                ("converted", 10),
+            ]);
             let city = self.rng.below(CITIES.len());
             let mut record = json!({
                 "id": self.id(),
@@ -408,10 +647,16 @@ impl Generator {
                 "owner": *self.rng.pick(&OWNERS)
             });
             if status == "disqualified" {
-                record["disqualified_reason"] = json!(*self.rng.pick(&["No budget this year", "Outside our service area", "Student project", "Duplicate of an existing account"]));
+                record["disqualified_reason"] = json!(*self.rng.pick(&[
+                    "No budget this year",
+                    "Outside our service area",
+                    "Student project",
+                    "Duplicate of an existing account"
+                ]));
             }
             if status == "converted" {
-                record["converted_customer_id"] = json!(self.customers[(index * 7) % self.customers.len()].id);
+                record["converted_customer_id"] =
+                    json!(self.customers[(index * 7) % self.customers.len()].id);
             }
             records.push(record);
         }
@@ -422,7 +667,14 @@ impl Generator {
         let mut records = Vec::new();
         for _ in 0..90 {
             let customer = self.rng.below(self.customers.len());
-            let stage = self.rng.weighted(&[("prospecting", 15), ("qualification", 15), ("proposal", 20), ("negotiation", 15), ("closed_won", 20), ("closed_lost", 15)]);
+            let stage = self.rng.weighted(&[
+                ("prospecting", 15),
+                ("qualification", 15),
+                ("proposal", 20),
+                ("negotiation", 15),
+                ("closed_won", 20),
+                ("closed_lost", 15),
+            ]);
             let probability = match stage {
                 "prospecting" => 10,
                 "qualification" => 25,
@@ -442,8 +694,14 @@ impl Generator {
                 lines.push(json!({"product_id": self.products[product].id, "quantity": quantity, "unit_price": price, "discount": discount}));
             }
             let closed = stage.starts_with("closed");
-            let expected_close = if closed { day(-self.rng.between(10, 300)) } else { day(self.rng.between(10, 200)) };
-            let product_name = self.products[self.rng.below(self.products.len())].name.clone();
+            let expected_close = if closed {
+                day(-self.rng.between(10, 300))
+            } else {
+                day(self.rng.between(10, 200))
+            };
+            let product_name = self.products[self.rng.below(self.products.len())]
+                .name
+                .clone();
             let id = self.id();
             let mut record = json!({
                 "id": id,
@@ -462,10 +720,16 @@ impl Generator {
                 record["contact_id"] = json!(contact);
             }
             if closed {
-                record["closed_on"] = json!((expected_close - Duration::days(self.rng.between(0, 20))).to_string());
+                record["closed_on"] =
+                    json!((expected_close - Duration::days(self.rng.between(0, 20))).to_string());
             }
             if stage == "closed_lost" {
-                record["lost_reason"] = json!(*self.rng.pick(&["price", "competitor", "no_budget", "no_decision"]));
+                record["lost_reason"] =
+                    json!(
+                        *self
+                            .rng
+                            .pick(&["price", "competitor", "no_budget", "no_decision"])
+                    );
             }
             self.customers[customer].opportunities.push(id);
             records.push(record);
@@ -476,7 +740,9 @@ impl Generator {
     fn contracts(&mut self) -> Vec<Value> {
         let mut records = Vec::new();
         let mut number = 0;
-        let active: Vec<usize> = (0..self.customers.len()).filter(|c| self.customers[*c].active).collect();
+        let active: Vec<usize> = (0..self.customers.len())
+            .filter(|c| self.customers[*c].active)
+            .collect();
         for base in 0..56 {
             let customer = active[base % active.len()];
             let start = day(-self.rng.between(-60, 900));
@@ -485,7 +751,13 @@ impl Generator {
             let status = if start > today() {
                 "draft"
             } else if end < today() {
-                if self.rng.chance(55) { "renewed" } else if self.rng.chance(50) { "expired" } else { "terminated" }
+                if self.rng.chance(55) {
+                    "renewed"
+                } else if self.rng.chance(50) {
+                    "expired"
+                } else {
+                    "terminated"
+                }
             } else if end < day(90) {
                 "expiring"
             } else {
@@ -497,9 +769,20 @@ impl Generator {
             if status == "renewed" {
                 let next_start = end + Duration::days(1);
                 let next_end = next_start + Duration::days(365 * years - 1);
-                let next_status = if next_end < day(90) { "expiring" } else { "active" };
+                let next_status = if next_end < day(90) {
+                    "expiring"
+                } else {
+                    "active"
+                };
                 number += 1;
-                let (_, successor) = self.contract(customer, number, next_start, next_end, next_status, Some(id));
+                let (_, successor) = self.contract(
+                    customer,
+                    number,
+                    next_start,
+                    next_end,
+                    next_status,
+                    Some(id),
+                );
                 records.push(successor);
             }
         }
@@ -516,7 +799,13 @@ impl Generator {
         renewed_from: Option<String>,
     ) -> (String, Value) {
         let id = self.id();
-        let kind = *self.rng.pick(&["service", "maintenance", "subscription", "license", "supply"]);
+        let kind = *self.rng.pick(&[
+            "service",
+            "maintenance",
+            "subscription",
+            "license",
+            "supply",
+        ]);
         let mut record = json!({
             "id": id,
             "contract_number": format!("CTR-{}-{:04}", start.year(), number),
@@ -534,8 +823,15 @@ impl Generator {
             "owner": self.customers[customer].owner
         });
         if status != "draft" {
-            record["signed_on"] = json!((start - Duration::days(self.rng.between(3, 30))).to_string());
-            record["document_url"] = json!(format!("https://dms.example/contracts/{}", record["contract_number"].as_str().unwrap_or_default().to_lowercase()));
+            record["signed_on"] =
+                json!((start - Duration::days(self.rng.between(3, 30))).to_string());
+            record["document_url"] = json!(format!(
+                "https://dms.example/contracts/{}",
+                record["contract_number"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_lowercase()
+            ));
         }
         if let Some(previous) = renewed_from {
             record["renewed_from_id"] = json!(previous);
@@ -546,13 +842,23 @@ impl Generator {
 
     fn assets(&mut self) -> Vec<Value> {
         let mut records = Vec::new();
-        let hardware: Vec<usize> = (0..self.products.len()).filter(|p| self.products[*p].hardware).collect();
-        let active: Vec<usize> = (0..self.customers.len()).filter(|c| self.customers[*c].active).collect();
+        let hardware: Vec<usize> = (0..self.products.len())
+            .filter(|p| self.products[*p].hardware)
+            .collect();
+        let active: Vec<usize> = (0..self.customers.len())
+            .filter(|c| self.customers[*c].active)
+            .collect();
         for index in 0..100 {
             let customer = active[self.rng.below(active.len())];
             let product = hardware[self.rng.below(hardware.len())];
             let installed = day(-self.rng.between(30, 1800));
-            let status = self.rng.weighted(&[("in_service", 60), ("installed", 15), ("under_repair", 10), ("retired", 10), ("ordered", 5)]);
+            let status = self.rng.weighted(&[
+                ("in_service", 60),
+                ("installed", 15),
+                ("under_repair", 10),
+                ("retired", 10),
+                ("ordered", 5),
+            ]);
             let (city, country, _) = CITIES[self.customers[customer].city];
             let id = self.id();
             let mut record = json!({
@@ -565,12 +871,18 @@ impl Generator {
                 "location": {"site": format!("Building {}", (b'A' + self.rng.below(5) as u8) as char), "city": city, "country": country}
             });
             if status != "ordered" {
-                let warranty_until = installed + Duration::days(30 * self.products[product].warranty_months);
-                let last_service = installed + Duration::days(self.rng.between(0, (today() - installed).whole_days().max(1)));
+                let warranty_until =
+                    installed + Duration::days(30 * self.products[product].warranty_months);
+                let last_service = installed
+                    + Duration::days(
+                        self.rng
+                            .between(0, (today() - installed).whole_days().max(1)),
+                    );
                 record["installed_on"] = json!(installed.to_string());
                 record["warranty_until"] = json!(warranty_until.to_string());
                 record["last_service_on"] = json!(last_service.to_string());
-                record["next_service_due"] = json!((last_service + Duration::days(365)).to_string());
+                record["next_service_due"] =
+                    json!((last_service + Duration::days(365)).to_string());
                 record["meter_reading"] = json!(self.rng.between(100, 40_000));
             }
             if let Some(contract) = self.customers[customer].contracts.last() {
@@ -599,8 +911,17 @@ impl Generator {
         for index in 0..80 {
             let customer = self.rng.below(self.customers.len());
             let (subject, category) = *self.rng.pick(&SUBJECTS);
-            let priority = self.rng.weighted(&[("low", 25), ("medium", 40), ("high", 25), ("critical", 10)]);
-            let status = self.rng.weighted(&[("new", 12), ("open", 15), ("in_progress", 18), ("waiting_on_customer", 10), ("resolved", 20), ("closed", 25)]);
+            let priority =
+                self.rng
+                    .weighted(&[("low", 25), ("medium", 40), ("high", 25), ("critical", 10)]);
+            let status = self.rng.weighted(&[
+                ("new", 12),
+                ("open", 15),
+                ("in_progress", 18),
+                ("waiting_on_customer", 10),
+                ("resolved", 20),
+                ("closed", 25),
+            ]);
             let opened_day = day(-self.rng.between(0, 400));
             let hour = self.rng.between(7, 18);
             let sla_hours = match priority {
@@ -642,7 +963,12 @@ impl Generator {
             if status == "resolved" || status == "closed" {
                 let resolved_day = opened_day + Duration::days(self.rng.between(0, 10));
                 record["resolved_at"] = json!(date_time(resolved_day, self.rng.between(8, 19), 40));
-                record["resolution"] = json!(*self.rng.pick(&["Part replaced on site.", "Credit note issued.", "Configuration corrected remotely.", "Replacement shipped by express."]));
+                record["resolution"] = json!(*self.rng.pick(&[
+                    "Part replaced on site.",
+                    "Credit note issued.",
+                    "Configuration corrected remotely.",
+                    "Replacement shipped by express."
+                ]));
             }
             if status == "closed" {
                 record["satisfaction"] = json!(self.rng.between(1, 5));
@@ -657,9 +983,17 @@ impl Generator {
         let mut records = Vec::new();
         for _ in 0..250 {
             let customer = self.rng.below(self.customers.len());
-            let kind = *self.rng.pick(&["call", "email", "meeting", "visit", "task", "note"]);
+            let kind = *self
+                .rng
+                .pick(&["call", "email", "meeting", "visit", "task", "note"]);
             let offset = self.rng.between(-300, 60);
-            let status = if offset > 0 { "planned" } else if self.rng.chance(90) { "done" } else { "cancelled" };
+            let status = if offset > 0 {
+                "planned"
+            } else if self.rng.chance(90) {
+                "done"
+            } else {
+                "cancelled"
+            };
             let due = day(offset);
             let hour = self.rng.between(8, 17);
             let subject = match kind {
@@ -683,7 +1017,12 @@ impl Generator {
             });
             if status == "done" {
                 record["completed_at"] = json!(date_time(due, hour, 30));
-                record["outcome"] = json!(*self.rng.pick(&["positive", "neutral", "negative", "no_answer"]));
+                record["outcome"] =
+                    json!(
+                        *self
+                            .rng
+                            .pick(&["positive", "neutral", "negative", "no_answer"])
+                    );
             }
             let picks: [(&str, &Vec<String>); 3] = [
                 ("contact_id", &self.customers[customer].contacts),
@@ -744,14 +1083,25 @@ mod tests {
                 assert!(errors.is_empty(), "{type_name} {id}: {errors:?}\n{data:#}");
                 for (field, lookup) in &entity_type.annotations.lookups {
                     if let Some(target) = data.get(field).and_then(Value::as_str) {
-                        assert_eq!(seen.get(target), Some(&lookup.target), "{type_name}.{field} of {id} points at {target}");
+                        assert_eq!(
+                            seen.get(target),
+                            Some(&lookup.target),
+                            "{type_name}.{field} of {id} points at {target}"
+                        );
                     }
                 }
                 for key in &entity_type.annotations.unique {
-                    let value: Vec<String> = key.iter().map(|path| data[&path[0]].to_string()).collect();
-                    assert!(unique_values.insert(format!("{key:?}{value:?}")), "{type_name}: {value:?} repeats");
+                    let value: Vec<String> =
+                        key.iter().map(|path| data[&path[0]].to_string()).collect();
+                    assert!(
+                        unique_values.insert(format!("{key:?}{value:?}")),
+                        "{type_name}: {value:?} repeats"
+                    );
                 }
-                assert!(seen.insert(id, type_name.to_owned()).is_none(), "ids repeat");
+                assert!(
+                    seen.insert(id, type_name.to_owned()).is_none(),
+                    "ids repeat"
+                );
                 total += 1;
             }
         }

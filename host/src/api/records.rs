@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::body::{JsonBody, MergePatchBody, etag, precondition};
 use crate::error::{Error, Result};
 use crate::query::QueryError;
-use crate::service::{Actor, App, BulkMode, Change, ListRequest, Page};
+use crate::service::{Actor, App, BulkMode, Change, ListRequest, Page, record_text};
 use crate::store::StoredRecord;
 
 /// The workspace every request works in until workspaces arrive with authentication.
@@ -294,17 +294,32 @@ fn list_request(
     Ok((request, extra))
 }
 
+/// The page as JSON text: the records are already JSON, so they are joined, not re-encoded.
 fn page_response(uri: &Uri, page: Page) -> Response {
-    let mut body = serde_json::Map::new();
+    let size: usize = page.records.iter().map(String::len).sum();
+    let mut text = String::with_capacity(size + page.records.len() + 512);
+    text.push('{');
     if let Some(count) = page.count {
-        body.insert("count".into(), Value::from(count));
+        text.push_str("\"count\":");
+        text.push_str(&count.to_string());
+        text.push(',');
     }
-    body.insert("value".into(), Value::Array(page.records));
+    text.push_str("\"value\":[");
+    text.push_str(&page.records.join(","));
+    text.push(']');
     if let Some(cursor) = page.next_cursor {
-        body.insert("next_link".into(), Value::String(next_link(uri, &cursor)));
-        body.insert("next_cursor".into(), Value::String(cursor));
+        text.push_str(",\"next_link\":");
+        text.push_str(&Value::String(next_link(uri, &cursor)).to_string());
+        text.push_str(",\"next_cursor\":");
+        text.push_str(&Value::String(cursor).to_string());
     }
-    Json(Value::Object(body)).into_response()
+    text.push('}');
+    let mut response = text.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
 /// The same request with `$cursor` replaced: the client follows it to the next page.
@@ -330,33 +345,7 @@ fn next_link(uri: &Uri, cursor: &str) -> String {
 /// A record response without re-parsing its data: system fields are written in front of the
 /// stored JSON object text.
 fn record_response(status: StatusCode, record: &StoredRecord) -> Response {
-    let mut text = String::with_capacity(record.data.len() + 256);
-    text.push_str("{\"id\":");
-    push_json_string(&mut text, &record.id);
-    text.push_str(",\"version\":");
-    text.push_str(&record.version.to_string());
-    for (name, value) in [
-        ("created_at", &record.created_at),
-        ("updated_at", &record.updated_at),
-        ("created_by", &record.created_by),
-        ("updated_by", &record.updated_by),
-    ] {
-        text.push_str(",\"");
-        text.push_str(name);
-        text.push_str("\":");
-        push_json_string(&mut text, value);
-    }
-    let data = record.data.trim();
-    let inner = data
-        .strip_prefix('{')
-        .and_then(|d| d.strip_suffix('}'))
-        .unwrap_or_default()
-        .trim();
-    if !inner.is_empty() {
-        text.push(',');
-        text.push_str(inner);
-    }
-    text.push('}');
+    let text = record_text(record);
     let mut response = (status, text).into_response();
     let headers = response.headers_mut();
     headers.insert(
@@ -367,8 +356,4 @@ fn record_response(status: StatusCode, record: &StoredRecord) -> Response {
         headers.insert(header::ETAG, tag);
     }
     response
-}
-
-fn push_json_string(out: &mut String, value: &str) {
-    out.push_str(&serde_json::to_string(value).unwrap_or_else(|_| "\"\"".to_owned()));
 }

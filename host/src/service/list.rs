@@ -40,7 +40,8 @@ pub struct ListRequest {
 /// One page of a list.
 #[derive(Debug)]
 pub struct Page {
-    pub records: Vec<Value>,
+    /// Each record as JSON text, ready to be joined into the response.
+    pub records: Vec<String>,
     pub count: Option<i64>,
     pub next_cursor: Option<String>,
 }
@@ -188,18 +189,24 @@ impl App {
             None
         };
 
-        let mut records = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let mut value = record_json(row)?;
-            if let Some(select) = &select {
-                value = project(value, select);
+        // The common case — whole records — copies the stored JSON without parsing it.
+        let records = if select.is_none() && expand.is_empty() {
+            rows.iter().map(record_text).collect()
+        } else {
+            let mut values = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let mut value = record_json(row)?;
+                if let Some(select) = &select {
+                    value = project(value, select);
+                }
+                values.push(value);
             }
-            records.push(value);
-        }
-        if !expand.is_empty() {
-            self.expand(workspace, &entity_type, &rows, &expand, &mut records)
-                .await?;
-        }
+            if !expand.is_empty() {
+                self.expand(workspace, &entity_type, &rows, &expand, &mut values)
+                    .await?;
+            }
+            values.iter().map(Value::to_string).collect()
+        };
         Ok(Page {
             records,
             count,
@@ -284,6 +291,43 @@ pub fn record_json(record: &StoredRecord) -> Result<Value> {
     );
     object.extend(data);
     Ok(Value::Object(object))
+}
+
+/// A stored record as the API shows it, as JSON text, without parsing its data: the system
+/// fields are written in front of the stored object's members.
+pub fn record_text(record: &StoredRecord) -> String {
+    let mut text = String::with_capacity(record.data.len() + 256);
+    text.push_str("{\"id\":");
+    push_json_string(&mut text, &record.id);
+    text.push_str(",\"version\":");
+    text.push_str(&record.version.to_string());
+    for (name, value) in [
+        ("created_at", &record.created_at),
+        ("updated_at", &record.updated_at),
+        ("created_by", &record.created_by),
+        ("updated_by", &record.updated_by),
+    ] {
+        text.push_str(",\"");
+        text.push_str(name);
+        text.push_str("\":");
+        push_json_string(&mut text, value);
+    }
+    let data = record.data.trim();
+    let members = data
+        .strip_prefix('{')
+        .and_then(|d| d.strip_suffix('}'))
+        .unwrap_or_default()
+        .trim();
+    if !members.is_empty() {
+        text.push(',');
+        text.push_str(members);
+    }
+    text.push('}');
+    text
+}
+
+fn push_json_string(out: &mut String, value: &str) {
+    out.push_str(&Value::String(value.to_owned()).to_string());
 }
 
 /// Keeps only the selected paths (and `id`, which every record keeps).

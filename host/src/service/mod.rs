@@ -6,7 +6,7 @@ mod list;
 mod records;
 mod registry;
 
-pub use self::list::{DEFAULT_TOP, ListRequest, MAX_TOP, Page, record_json};
+pub use self::list::{DEFAULT_TOP, ListRequest, MAX_TOP, Page, record_json, record_text};
 pub use self::records::{
     Actor, BulkMode, Change, MAX_BULK_ITEMS, Precondition, check_id, merge_patch,
 };
