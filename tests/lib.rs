@@ -276,6 +276,17 @@ impl TestServer {
         }
     }
 
+    /// Installs a built package (see [`package_tar`]) through the API.
+    pub async fn install_package(&self, name: &str) -> Response {
+        self.send(
+            Method::POST,
+            "/api/v1/packages",
+            &[("content-type", "application/x-tar")],
+            Some(package_tar(name)),
+        )
+        .await
+    }
+
     /// Kills the process with SIGKILL, as a crash would, and waits for it to be gone.
     pub fn kill9(&self) {
         let mut process = self.process.lock().expect("process lock");
@@ -462,6 +473,30 @@ fn unique_suffix() -> String {
         .map(|d| d.subsec_nanos())
         .unwrap_or_default();
     format!("{}_{counter}_{nanos}", std::process::id())
+}
+
+/// Where `scripts/build-plugins` leaves package directories: `XRM_PACKAGES_DIR`, or
+/// `target/packages` under the workspace root.
+pub fn packages_dir() -> PathBuf {
+    match std::env::var_os("XRM_PACKAGES_DIR").filter(|p| !p.is_empty()) {
+        Some(dir) => PathBuf::from(dir),
+        None => workspace_root().join("target").join("packages"),
+    }
+}
+
+/// A built package directory as the tar archive an admin uploads.
+pub fn package_tar(name: &str) -> Vec<u8> {
+    let dir = packages_dir().join(name);
+    assert!(
+        dir.join("xrm-package.json").is_file(),
+        "package {} is not built: run scripts/build-plugins first",
+        dir.display()
+    );
+    let mut builder = tar::Builder::new(Vec::new());
+    builder
+        .append_dir_all(name, &dir)
+        .unwrap_or_else(|e| panic!("cannot archive {}: {e}", dir.display()));
+    builder.into_inner().expect("a tar archive in memory")
 }
 
 /// The workspace root: the parent of this crate's directory.

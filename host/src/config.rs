@@ -72,6 +72,11 @@ pub struct ServeArgs {
     #[arg(long, env = "XRM_DEMO")]
     pub demo: bool,
 
+    /// With --demo: also install every package directory found here (each holding an
+    /// xrm-package.json), e.g. target/packages as made by scripts/build-plugins
+    #[arg(long, env = "XRM_DEMO_PACKAGES", value_name = "DIR")]
+    pub demo_packages: Option<PathBuf>,
+
     /// Log format on stderr [default: human]
     #[arg(long, env = "XRM_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
@@ -106,6 +111,7 @@ struct FileConfig {
     max_connections: Option<u32>,
     sqlite_sync: Option<SqliteSync>,
     demo: Option<bool>,
+    demo_packages: Option<PathBuf>,
     log_format: Option<LogFormat>,
     log: Option<String>,
     max_body_bytes: Option<usize>,
@@ -118,6 +124,7 @@ pub struct ServeConfig {
     pub listen: SocketAddr,
     pub store: StoreConfig,
     pub demo: bool,
+    pub demo_packages: Option<PathBuf>,
     pub log_format: LogFormat,
     pub log: String,
     pub max_body_bytes: usize,
@@ -168,6 +175,7 @@ pub fn serve_config(args: &ServeArgs, config_file: Option<&Path>) -> Result<Serv
             .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
         store: store_config(&args.database, &file),
         demo: args.demo || file.demo.unwrap_or(false),
+        demo_packages: args.demo_packages.clone().or(file.demo_packages),
         log_format: args
             .log_format
             .or(file.log_format)

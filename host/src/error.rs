@@ -110,6 +110,11 @@ pub enum Error {
     Database(#[from] sqlx::Error),
     #[error("internal error: {0}")]
     Internal(String),
+    /// A plugin failed (deadline, memory, trap, bad output) during a synchronous hook or an
+    /// action: the request is refused and nothing is written. The message names the plugin,
+    /// the hook and the reason, for the admin who installed it.
+    #[error("{0}")]
+    PluginFailed(crate::plugin::Failure),
 }
 
 fn invalid_records_detail(report: &InvalidRecordsReport) -> String {
@@ -169,6 +174,8 @@ impl Error {
             Error::UnsupportedMediaType { .. } => 415,
             Error::MethodNotAllowed { .. } => 405,
             Error::Unavailable(_) => 503,
+            Error::PluginFailed(failure) if failure.kind == crate::plugin::FailureKind::Busy => 503,
+            Error::PluginFailed(_) => 502,
             Error::Database(_) | Error::Internal(_) => 500,
         }
     }
@@ -187,6 +194,7 @@ impl Error {
             Error::Bulk { .. } => "bulk_failed",
             Error::InvalidRecords { .. } => "stored_records_invalid",
             Error::Unavailable(_) => "unavailable",
+            Error::PluginFailed(_) => "plugin_failed",
             Error::Database(_) | Error::Internal(_) => "internal",
         }
     }

@@ -6,6 +6,7 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod plugin;
 pub mod query;
 pub mod schema;
 pub mod server;

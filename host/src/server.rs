@@ -1,7 +1,6 @@
 //! Running the host: open the store, optionally load the demo, serve HTTP until a signal, then
 //! drain in-flight requests and close the database cleanly.
 
-use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -14,9 +13,9 @@ use crate::store::Store;
 /// socket is bound, so scripts and tests can wait for it.
 pub async fn serve(config: ServeConfig) -> Result<()> {
     let store = Store::open(&config.store).await?;
-    let app = Arc::new(App::new(store.clone()));
+    let app = App::new(store.clone(), Some(config.store.data_dir.join("plugin-cache")))?;
     if config.demo {
-        load_demo(&app).await?;
+        load_demo(&app, config.demo_packages.as_deref()).await?;
     }
     tokio::spawn(maintain(store.clone()));
     let router = crate::api::router(app, config.max_body_bytes);
@@ -96,8 +95,10 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing in-flight requests");
 }
 
-/// Loads the shipped entity types and demo records, unless the workspace already has types.
-pub async fn load_demo(app: &App) -> Result<()> {
+/// Loads the shipped entity types and demo records, unless the workspace already has types,
+/// then installs the packages found in `packages` (after the records, so that plugin rules see
+/// only what users do next).
+pub async fn load_demo(app: &App, packages: Option<&std::path::Path>) -> Result<()> {
     let workspace = crate::api::DEFAULT_WORKSPACE;
     if !app.store.list_entity_types(workspace).await?.is_empty() {
         tracing::info!("demo: the workspace already has entity types; leaving it as it is");
@@ -120,5 +121,31 @@ pub async fn load_demo(app: &App) -> Result<()> {
         records = total,
         "demo: loaded the shipped entity types and demo records"
     );
+    if let Some(dir) = packages {
+        install_demo_packages(app, workspace, dir, &actor).await?;
+    }
+    Ok(())
+}
+
+async fn install_demo_packages(
+    app: &App,
+    workspace: &str,
+    dir: &std::path::Path,
+    actor: &Actor,
+) -> Result<()> {
+    let unreadable = |e: std::io::Error| {
+        crate::error::Error::Internal(format!("demo packages in {}: {e}", dir.display()))
+    };
+    let mut dirs: Vec<_> = std::fs::read_dir(dir)
+        .map_err(unreadable)?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.join(crate::plugin::package::MANIFEST_FILE).is_file())
+        .collect();
+    dirs.sort();
+    for path in dirs {
+        let files = crate::plugin::PackageFiles::from_dir(&path).map_err(unreadable)?;
+        let package = app.install_package(workspace, files, None, actor).await?;
+        tracing::info!(package = %package["name"], version = %package["version"], "demo: installed package");
+    }
     Ok(())
 }

@@ -10,6 +10,7 @@ mod concurrency;
 mod durability;
 mod entity_types;
 mod operations;
+mod plugins;
 mod queries;
 mod records;
 mod validation;

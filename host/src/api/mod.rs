@@ -4,6 +4,7 @@
 mod body;
 mod entity_types;
 mod openapi;
+mod packages;
 pub mod ops;
 mod problem;
 mod records;
@@ -61,15 +62,31 @@ pub fn router(app: Arc<App>, body_limit: usize) -> Router {
             "/api/v1/records/{type}/{id}/related/{source_type}",
             get(records::related),
         )
+        .route(
+            "/api/v1/records/{type}/{id}/actions/{name}",
+            post(packages::action),
+        )
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::Extension(BodyLimit(body_limit)));
     let bulk = Router::new()
         .route("/api/v1/records/{type}/bulk", post(records::bulk))
         .layer(DefaultBodyLimit::max(BULK_BODY_LIMIT))
         .layer(axum::Extension(BodyLimit(BULK_BODY_LIMIT)));
+    let uploads = Router::new()
+        .route("/api/v1/packages", get(packages::list).post(packages::install))
+        .route(
+            "/api/v1/packages/{name}",
+            get(packages::get)
+                .put(packages::upgrade)
+                .delete(packages::uninstall),
+        )
+        .route("/api/v1/packages/{name}/enable", post(packages::enable))
+        .route("/api/v1/packages/{name}/disable", post(packages::disable))
+        .layer(DefaultBodyLimit::max(packages::PACKAGE_BODY_LIMIT));
     Router::new()
         .merge(single)
         .merge(bulk)
+        .merge(uploads)
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

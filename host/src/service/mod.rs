@@ -3,6 +3,7 @@
 
 mod entity_types;
 mod list;
+mod plugins;
 mod records;
 mod registry;
 
@@ -10,6 +11,7 @@ pub use self::list::{DEFAULT_TOP, ListRequest, MAX_TOP, Page, record_json, recor
 pub use self::records::{
     Actor, BulkMode, Change, MAX_BULK_ITEMS, Precondition, check_id, merge_patch,
 };
+pub use self::plugins::{PluginHost, PluginRegistry, PluginSettings, WorkspacePlugins};
 pub use self::registry::TypeRegistry;
 use crate::store::Store;
 
@@ -17,13 +19,23 @@ use crate::store::Store;
 pub struct App {
     pub store: Store,
     pub types: TypeRegistry,
+    pub plugins: PluginRegistry,
+    /// The `Arc` this app lives in, handed to plugin host calls for the length of a call.
+    me: std::sync::Weak<App>,
 }
 
 impl App {
-    pub fn new(store: Store) -> App {
-        App {
+    /// `plugin_cache`: where compiled plugin code is kept across restarts.
+    pub fn new(
+        store: Store,
+        plugin_cache: Option<std::path::PathBuf>,
+    ) -> crate::error::Result<std::sync::Arc<App>> {
+        let plugins = PluginRegistry::new(plugin_cache)?;
+        Ok(std::sync::Arc::new_cyclic(|me| App {
             store,
             types: TypeRegistry::default(),
-        }
+            plugins,
+            me: me.clone(),
+        }))
     }
 }

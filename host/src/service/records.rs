@@ -7,6 +7,9 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::App;
+use super::plugins::{WorkspacePlugins, record_event};
+use crate::plugin::Hook;
+use crate::plugin::bindings::types::Operation;
 use crate::error::{Error, FieldError, ItemError, Result};
 use crate::schema::{EntityType, OnDelete, SYSTEM_FIELDS};
 use crate::store::{Dialect, InsertCommand, SearchText, StoredRecord, Tx};
@@ -77,6 +80,12 @@ impl App {
         body: Value,
         actor: &Actor,
     ) -> Result<StoredRecord> {
+        let plugins = self.workspace_plugins(workspace).await?;
+        if plugins.hooks_on(type_name, &[Hook::Validate, Hook::BeforeCreate]) {
+            return self
+                .create_with_plugins(&plugins, workspace, type_name, body, actor)
+                .await;
+        }
         for _ in 0..SCHEMA_RETRIES {
             let entity_type = self.types.get(&self.store, workspace, type_name).await?;
             // Validation runs before the write is queued: it is the expensive part, and it
@@ -145,6 +154,8 @@ impl App {
         actor: &Actor,
     ) -> Result<StoredRecord> {
         check_id(id)?;
+        let plugins = self.workspace_plugins(workspace).await?;
+        let hooked = plugins.hooks_on(type_name, &[Hook::Validate, Hook::BeforeUpdate]);
         for _ in 0..SCHEMA_RETRIES {
             let entity_type = self.types.get(&self.store, workspace, type_name).await?;
             let mut tx = self.store.begin().await?;
@@ -159,6 +170,11 @@ impl App {
                 .filter(|record| record.entity_type == entity_type.name)
                 .ok_or_else(|| Error::not_found(format!("{type_name} record '{id}'")))?;
             check_precondition(&precondition, current.version)?;
+            if hooked {
+                return self
+                    .update_with_plugins(&plugins, tx, workspace, &entity_type, current, change, actor)
+                    .await;
+            }
             let record = self
                 .replace_in(
                     &mut tx,
@@ -194,6 +210,14 @@ impl App {
             .filter(|record| record.entity_type == entity_type.name)
             .ok_or_else(|| Error::not_found(format!("{type_name} record '{id}'")))?;
         check_precondition(&precondition, current.version)?;
+        let plugins = self.workspace_plugins(workspace).await?;
+        if plugins.hooks_on(type_name, &[Hook::BeforeDelete]) {
+            let event = record_event(type_name, Operation::Delete, id, None, Some(&current), actor);
+            tx = self
+                .plugin_before(&plugins, workspace, Hook::BeforeDelete, event, tx, actor)
+                .await?
+                .0;
+        }
         let mut visited = HashSet::new();
         delete_cascading(
             &mut tx,
@@ -332,6 +356,165 @@ impl App {
         Ok(written)
     }
 
+    /// A create with plugins on the type: schema and validate hooks first (their errors in one
+    /// response), then the before-create hooks inside the write transaction, then the insert.
+    async fn create_with_plugins(
+        &self,
+        plugins: &WorkspacePlugins,
+        workspace: &str,
+        type_name: &str,
+        body: Value,
+        actor: &Actor,
+    ) -> Result<StoredRecord> {
+        let entity_type = self.types.get(&self.store, workspace, type_name).await?;
+        let (id, data) = split_body(&body)?;
+        let mut errors = new_record_errors(&entity_type, &data);
+        let draft = new_stored_record(&entity_type, &NewRecord { id, data }, actor);
+        let event = record_event(type_name, Operation::Create, &draft.id, Some(&draft), None, actor);
+        errors.extend(self.plugin_validate(plugins, workspace, &event, actor).await?);
+        if !errors.is_empty() {
+            return Err(invalid_record(&entity_type, errors));
+        }
+        let mut tx = self.store.begin().await?;
+        if !same_version(&mut tx, workspace, &entity_type).await? {
+            self.types.reload(&self.store, workspace, type_name).await?;
+            return Err(schema_churn(type_name));
+        }
+        let (mut tx, changed) = self
+            .plugin_before(plugins, workspace, Hook::BeforeCreate, event, tx, actor)
+            .await?;
+        let data = match changed {
+            Some(record) => {
+                let data = split_body(&record)?.1;
+                let errors = new_record_errors(&entity_type, &data);
+                if !errors.is_empty() {
+                    return Err(invalid_after_plugins(&entity_type, errors));
+                }
+                data
+            }
+            None => serde_json::from_str(&draft.data)
+                .map_err(|e| Error::Internal(format!("a draft record is not JSON: {e}")))?,
+        };
+        let new = NewRecord { id: Some(draft.id.clone()), data };
+        let record = Self::insert_in_tx(&mut tx, workspace, &entity_type, new, actor)
+            .await?
+            .ok_or_else(|| schema_churn(type_name))?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    /// An update with plugins on the type: the validate hooks see the merged record, the
+    /// before-update hooks may change it inside the transaction, and the result is checked again.
+    #[allow(clippy::too_many_arguments)]
+    async fn update_with_plugins(
+        &self,
+        plugins: &WorkspacePlugins,
+        tx: Tx,
+        workspace: &str,
+        entity_type: &EntityType,
+        current: StoredRecord,
+        change: Change,
+        actor: &Actor,
+    ) -> Result<StoredRecord> {
+        let (old, data) = next_data(&current, change)?;
+        let mut errors = update_errors(entity_type, &old, &data);
+        let draft = StoredRecord {
+            version: current.version + 1,
+            data: data.to_string(),
+            updated_at: crate::clock::now(),
+            updated_by: actor.0.clone(),
+            ..current.clone()
+        };
+        let event = record_event(
+            &entity_type.name,
+            Operation::Update,
+            &current.id,
+            Some(&draft),
+            Some(&current),
+            actor,
+        );
+        errors.extend(self.plugin_validate(plugins, workspace, &event, actor).await?);
+        if !errors.is_empty() {
+            return Err(invalid_record(entity_type, errors));
+        }
+        let (mut tx, changed) = self
+            .plugin_before(plugins, workspace, Hook::BeforeUpdate, event, tx, actor)
+            .await?;
+        let data = match changed {
+            Some(record) => {
+                let data = split_body(&record)?.1;
+                let errors = update_errors(entity_type, &old, &data);
+                if !errors.is_empty() {
+                    return Err(invalid_after_plugins(entity_type, errors));
+                }
+                data
+            }
+            None => data,
+        };
+        let record = self
+            .replace_in(&mut tx, workspace, entity_type, current, Change::Replace(data), actor)
+            .await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    /// A create inside a plugin's transaction (host call): schema, state machine, lookups,
+    /// unique keys; synchronous hooks do not run again for writes plugins make.
+    pub(super) async fn create_in(
+        &self,
+        tx: &mut Tx,
+        workspace: &str,
+        type_name: &str,
+        body: Value,
+        actor: &Actor,
+    ) -> Result<StoredRecord> {
+        let entity_type = self.types.get(&self.store, workspace, type_name).await?;
+        let new = prepare_new(&entity_type, &body)?;
+        Self::insert_in_tx(tx, workspace, &entity_type, new, actor)
+            .await?
+            .ok_or_else(|| schema_churn(type_name))
+    }
+
+    /// An update inside a plugin's transaction (host call).
+    pub(super) async fn update_in(
+        &self,
+        tx: &mut Tx,
+        workspace: &str,
+        type_name: &str,
+        id: &str,
+        change: Change,
+        actor: &Actor,
+    ) -> Result<StoredRecord> {
+        check_id(id)?;
+        let entity_type = self.types.get(&self.store, workspace, type_name).await?;
+        let current = tx
+            .get_record_for_update(workspace, id)
+            .await?
+            .filter(|record| record.entity_type == entity_type.name)
+            .ok_or_else(|| Error::not_found(format!("{type_name} record '{id}'")))?;
+        self.replace_in(tx, workspace, &entity_type, current, change, actor).await
+    }
+
+    /// A delete inside a plugin's transaction (host call), with the on-delete rules.
+    pub(super) async fn delete_in(
+        &self,
+        tx: &mut Tx,
+        workspace: &str,
+        type_name: &str,
+        id: &str,
+        actor: &Actor,
+    ) -> Result<()> {
+        check_id(id)?;
+        let entity_type = self.types.get(&self.store, workspace, type_name).await?;
+        let all_types = self.types.all(&self.store, workspace).await?;
+        tx.get_record_for_update(workspace, id)
+            .await?
+            .filter(|record| record.entity_type == entity_type.name)
+            .ok_or_else(|| Error::not_found(format!("{type_name} record '{id}'")))?;
+        let mut visited = HashSet::new();
+        delete_cascading(tx, workspace, &all_types, &entity_type.name, id, actor, &mut visited).await
+    }
+
     /// Writes a prepared record after checking its lookups in the transaction.
     async fn insert_in_tx(
         tx: &mut Tx,
@@ -370,40 +553,8 @@ impl App {
         change: Change,
         actor: &Actor,
     ) -> Result<StoredRecord> {
-        let old: Value = serde_json::from_str(&current.data).map_err(|error| {
-            Error::Internal(format!("stored record {} is not JSON: {error}", current.id))
-        })?;
-        let data = match change {
-            Change::Replace(body) => split_body(&body)?.1,
-            Change::MergePatch(patch) => {
-                let mut merged = old.clone();
-                merge_patch(&mut merged, &split_body(&patch)?.1);
-                merged
-            }
-        };
-        let mut errors = entity_type.validate(&data);
-        if let Some(machine) = &entity_type.annotations.state_machine {
-            let from = old.get(&machine.field).and_then(Value::as_str);
-            let to = data.get(&machine.field).and_then(Value::as_str);
-            if let (Some(from), Some(to)) = (from, to)
-                && !machine.allows(from, to)
-            {
-                let allowed = machine
-                    .transitions
-                    .get(from)
-                    .map(|t| t.join(", "))
-                    .unwrap_or_default();
-                errors.push(FieldError::new(
-                    format!("/{}", machine.field),
-                    "x-xrm.state_machine",
-                    if allowed.is_empty() {
-                        format!("'{from}' is a final state of {}; it cannot move to '{to}'", entity_type.name)
-                    } else {
-                        format!("{} cannot move from '{from}' to '{to}'; from '{from}' it may move to: {allowed}", machine.field)
-                    },
-                ));
-            }
-        }
+        let (old, data) = next_data(&current, change)?;
+        let errors = update_errors(entity_type, &old, &data);
         if !errors.is_empty() {
             return Err(invalid_record(entity_type, errors));
         }
@@ -428,6 +579,62 @@ impl App {
         }
         Ok(record)
     }
+}
+
+/// The stored data of a record and the data a change makes of it.
+fn next_data(current: &StoredRecord, change: Change) -> Result<(Value, Value)> {
+    let old: Value = serde_json::from_str(&current.data).map_err(|error| {
+        Error::Internal(format!("stored record {} is not JSON: {error}", current.id))
+    })?;
+    let data = match change {
+        Change::Replace(body) => split_body(&body)?.1,
+        Change::MergePatch(patch) => {
+            let mut merged = old.clone();
+            merge_patch(&mut merged, &split_body(&patch)?.1);
+            merged
+        }
+    };
+    Ok((old, data))
+}
+
+/// What is wrong with an update: the schema, then the state machine's transition.
+fn update_errors(entity_type: &EntityType, old: &Value, data: &Value) -> Vec<FieldError> {
+    let mut errors = entity_type.validate(data);
+    if let Some(machine) = &entity_type.annotations.state_machine {
+        let from = old.get(&machine.field).and_then(Value::as_str);
+        let to = data.get(&machine.field).and_then(Value::as_str);
+        if let (Some(from), Some(to)) = (from, to)
+            && !machine.allows(from, to)
+        {
+            let allowed = machine
+                .transitions
+                .get(from)
+                .map(|t| t.join(", "))
+                .unwrap_or_default();
+            errors.push(FieldError::new(
+                format!("/{}", machine.field),
+                "x-xrm.state_machine",
+                if allowed.is_empty() {
+                    format!("'{from}' is a final state of {}; it cannot move to '{to}'", entity_type.name)
+                } else {
+                    format!("{} cannot move from '{from}' to '{to}'; from '{from}' it may move to: {allowed}", machine.field)
+                },
+            ));
+        }
+    }
+    errors
+}
+
+/// A record a plugin changed into something its type does not allow.
+fn invalid_after_plugins(entity_type: &EntityType, errors: Vec<FieldError>) -> Error {
+    Error::unprocessable(
+        "invalid_after_plugins",
+        format!(
+            "the {} record as changed by its before-hooks is not valid: a plugin produced it",
+            entity_type.name
+        ),
+        errors,
+    )
 }
 
 /// The row of a new record: its chosen id or a fresh UUIDv7, version 1, now, the actor.
@@ -464,7 +671,17 @@ fn lookup_targets(entity_type: &EntityType, data: &Value) -> Vec<(String, String
 /// Splits and validates a new record's body: schema, then the state machine's initial states.
 fn prepare_new(entity_type: &EntityType, body: &Value) -> Result<NewRecord> {
     let (id, data) = split_body(body)?;
-    let mut errors = entity_type.validate(&data);
+    let errors = new_record_errors(entity_type, &data);
+    if errors.is_empty() {
+        Ok(NewRecord { id, data })
+    } else {
+        Err(invalid_record(entity_type, errors))
+    }
+}
+
+/// What is wrong with a new record: the schema, then the state machine's initial states.
+fn new_record_errors(entity_type: &EntityType, data: &Value) -> Vec<FieldError> {
+    let mut errors = entity_type.validate(data);
     if let Some(machine) = &entity_type.annotations.state_machine
         && let Some(initial) = &machine.initial
         && let Some(state) = data.get(&machine.field).and_then(Value::as_str)
@@ -480,11 +697,7 @@ fn prepare_new(entity_type: &EntityType, body: &Value) -> Result<NewRecord> {
             ),
         ));
     }
-    if errors.is_empty() {
-        Ok(NewRecord { id, data })
-    } else {
-        Err(invalid_record(entity_type, errors))
-    }
+    errors
 }
 
 /// Whether the transaction sees the same type version as the compiled one in hand.

@@ -13,12 +13,20 @@ use crate::error::{Error, Result};
 
 /// Migrations, oldest first: (version, description, SQLite text, PostgreSQL text).
 /// A released migration is never edited; a change is a new entry.
-const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
-    1,
-    "workspaces, entity types, records",
-    include_str!("../../migrations/sqlite/0001_init.sql"),
-    include_str!("../../migrations/postgres/0001_init.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
+    (
+        1,
+        "workspaces, entity types, records",
+        include_str!("../../migrations/sqlite/0001_init.sql"),
+        include_str!("../../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "packages and plugin components",
+        include_str!("../../migrations/sqlite/0002_packages.sql"),
+        include_str!("../../migrations/postgres/0002_packages.sql"),
+    ),
+];
 
 pub(super) fn migrator(dialect: Dialect) -> Migrator {
     let migrations = MIGRATIONS

@@ -1,0 +1,390 @@
+//! The package manifest (`xrm-package.json`): what a package holds, what each plugin may do and
+//! which hooks it subscribes to. Checked whole at install; every problem is reported with the
+//! JSON Pointer of the offending member.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::FieldError;
+
+/// The plugin API versions (WIT packages `xrm:plugin@…`) this host loads.
+pub const SUPPORTED_API_VERSIONS: &[&str] = &["0.1.0"];
+
+/// Upper bounds an admin may set for one plugin; the defaults are in [`Limits::default`].
+pub const MAX_DEADLINE_MS: u64 = 60_000;
+pub const MAX_MEMORY_MB: u64 = 256;
+pub const MAX_HOST_CALLS: u32 = 10_000;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// `^[a-z][a-z0-9-]{0,62}$`, unique in a workspace.
+    pub name: String,
+    /// Semantic version; an upgrade must raise it.
+    pub version: String,
+    pub publisher: String,
+    #[serde(default)]
+    pub description: String,
+    /// The plugin API version the components were built against, e.g. "0.1.0".
+    pub api: String,
+    pub plugins: Vec<PluginManifest>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PluginManifest {
+    pub name: String,
+    /// Path of the component inside the package.
+    pub component: String,
+    #[serde(default)]
+    pub capabilities: Capabilities,
+    #[serde(default)]
+    pub hooks: Vec<HookSubscription>,
+    #[serde(default)]
+    pub actions: Vec<ActionDecl>,
+    #[serde(default)]
+    pub reports: Vec<ReportDecl>,
+    #[serde(default)]
+    pub schedules: Vec<ScheduleDecl>,
+    /// JSON Schema of the plugin's configuration.
+    #[serde(default)]
+    pub config_schema: Option<Value>,
+    /// Limits the plugin asks for; the admin's settings override them.
+    #[serde(default)]
+    pub limits: Option<LimitsRequest>,
+}
+
+/// What a plugin may touch through host calls. Writing a type implies reading it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Capabilities {
+    #[serde(default)]
+    pub read: Vec<String>,
+    #[serde(default)]
+    pub write: Vec<String>,
+}
+
+impl Capabilities {
+    pub fn may_read(&self, entity_type: &str) -> bool {
+        self.read.iter().chain(&self.write).any(|t| t == entity_type)
+    }
+
+    pub fn may_write(&self, entity_type: &str) -> bool {
+        self.write.iter().any(|t| t == entity_type)
+    }
+}
+
+/// The hooks a plugin can subscribe to, per entity type.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "kebab-case")]
+pub enum Hook {
+    Validate,
+    BeforeCreate,
+    BeforeUpdate,
+    BeforeDelete,
+    AfterCreate,
+    AfterUpdate,
+    AfterDelete,
+}
+
+impl Hook {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Hook::Validate => "validate",
+            Hook::BeforeCreate => "before-create",
+            Hook::BeforeUpdate => "before-update",
+            Hook::BeforeDelete => "before-delete",
+            Hook::AfterCreate => "after-create",
+            Hook::AfterUpdate => "after-update",
+            Hook::AfterDelete => "after-delete",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HookSubscription {
+    pub hook: Hook,
+    pub entity_type: String,
+    /// Lower runs first; ties run in plugin-name order. Default 100.
+    #[serde(default = "default_priority")]
+    pub priority: i32,
+}
+
+fn default_priority() -> i32 {
+    100
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ActionDecl {
+    pub name: String,
+    pub entity_type: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// JSON Schema of the request body; an empty object schema when absent.
+    #[serde(default)]
+    pub input_schema: Option<Value>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ReportDecl {
+    pub name: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleDecl {
+    pub name: String,
+    /// Five-field cron expression (minute hour day-of-month month day-of-week), UTC.
+    pub cron: String,
+}
+
+/// Limits as asked for in a manifest or set by an admin; absent members keep the default.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsRequest {
+    pub sync_deadline_ms: Option<u64>,
+    pub async_deadline_ms: Option<u64>,
+    pub memory_mb: Option<u64>,
+    pub host_calls: Option<u32>,
+}
+
+/// The limits one invocation runs under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Limits {
+    /// Wall-clock budget of a synchronous hook (validate, before-*), which runs inside a
+    /// request and, for before-*, inside its write transaction.
+    pub sync_deadline_ms: u64,
+    /// Budget of actions, reports, schedules and after-* hooks.
+    pub async_deadline_ms: u64,
+    /// Linear memory cap.
+    pub memory_mb: u64,
+    /// Host calls per invocation.
+    pub host_calls: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { sync_deadline_ms: 50, async_deadline_ms: 5_000, memory_mb: 32, host_calls: 100 }
+    }
+}
+
+impl Limits {
+    /// The defaults, overridden by the manifest's request, then by the admin's settings.
+    pub fn resolve(requests: &[Option<&LimitsRequest>]) -> Limits {
+        let mut limits = Limits::default();
+        for request in requests.iter().flatten() {
+            limits.sync_deadline_ms = request.sync_deadline_ms.unwrap_or(limits.sync_deadline_ms);
+            limits.async_deadline_ms =
+                request.async_deadline_ms.unwrap_or(limits.async_deadline_ms);
+            limits.memory_mb = request.memory_mb.unwrap_or(limits.memory_mb);
+            limits.host_calls = request.host_calls.unwrap_or(limits.host_calls);
+        }
+        limits
+    }
+}
+
+fn is_name(text: &str, max: usize) -> bool {
+    let mut chars = text.chars();
+    matches!(chars.next(), Some('a'..='z'))
+        && text.len() <= max
+        && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '-' | '_'))
+}
+
+impl Manifest {
+    /// Parses and checks a manifest; the errors name every problem.
+    pub fn parse(text: &[u8]) -> Result<Manifest, Vec<FieldError>> {
+        let manifest: Manifest = serde_json::from_slice(text).map_err(|error| {
+            vec![FieldError::new("", "manifest", format!("xrm-package.json: {error}"))]
+        })?;
+        let errors = manifest.check();
+        if errors.is_empty() { Ok(manifest) } else { Err(errors) }
+    }
+
+    fn check(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        let mut error = |path: String, keyword: &str, message: String| {
+            errors.push(FieldError::new(path, keyword, message));
+        };
+        if !is_name(&self.name, 63) || self.name.contains('_') {
+            error("/name".into(), "pattern", format!("package name {:?} must match ^[a-z][a-z0-9-]{{0,62}}$", self.name));
+        }
+        if semver::Version::parse(&self.version).is_err() {
+            error("/version".into(), "semver", format!("{:?} is not a semantic version (e.g. 1.2.0)", self.version));
+        }
+        if self.publisher.trim().is_empty() {
+            error("/publisher".into(), "minLength", "the publisher must be named".into());
+        }
+        if !SUPPORTED_API_VERSIONS.contains(&self.api.as_str()) {
+            error(
+                "/api".into(),
+                "enum",
+                format!("plugin API {:?} is not supported by this host; supported: {}", self.api, SUPPORTED_API_VERSIONS.join(", ")),
+            );
+        }
+        if self.plugins.is_empty() {
+            error("/plugins".into(), "minItems", "a package holds at least one plugin".into());
+        }
+        let mut names = BTreeMap::new();
+        for (index, plugin) in self.plugins.iter().enumerate() {
+            let at = format!("/plugins/{index}");
+            if !is_name(&plugin.name, 63) {
+                error(format!("{at}/name"), "pattern", format!("plugin name {:?} must match ^[a-z][a-z0-9_-]{{0,62}}$", plugin.name));
+            }
+            if let Some(first) = names.insert(plugin.name.clone(), index) {
+                error(format!("{at}/name"), "unique", format!("plugin {:?} is also /plugins/{first}", plugin.name));
+            }
+            if plugin.component.is_empty() || plugin.component.starts_with('/') || plugin.component.split('/').any(|part| part == "..") {
+                error(format!("{at}/component"), "path", format!("{:?} must be a relative path inside the package", plugin.component));
+            }
+            let types = plugin.capabilities.read.iter().chain(&plugin.capabilities.write);
+            for (i, name) in types.enumerate() {
+                if !is_name(name, 48) || name.contains('-') {
+                    error(format!("{at}/capabilities"), "pattern", format!("entry {i}: {name:?} is not an entity type name"));
+                }
+            }
+            let mut seen = BTreeMap::new();
+            for (i, hook) in plugin.hooks.iter().enumerate() {
+                if !is_name(&hook.entity_type, 48) || hook.entity_type.contains('-') {
+                    error(format!("{at}/hooks/{i}/entity_type"), "pattern", format!("{:?} is not an entity type name", hook.entity_type));
+                }
+                if let Some(first) = seen.insert((hook.hook, hook.entity_type.clone()), i) {
+                    error(format!("{at}/hooks/{i}"), "unique", format!("repeats /plugins/{index}/hooks/{first}"));
+                }
+            }
+            let mut actions = BTreeMap::new();
+            for (i, action) in plugin.actions.iter().enumerate() {
+                if !is_name(&action.name, 63) {
+                    error(format!("{at}/actions/{i}/name"), "pattern", format!("action name {:?} must match ^[a-z][a-z0-9_-]{{0,62}}$", action.name));
+                }
+                if actions.insert((action.entity_type.clone(), action.name.clone()), i).is_some() {
+                    error(format!("{at}/actions/{i}"), "unique", format!("action {:?} on {:?} is declared twice", action.name, action.entity_type));
+                }
+                if let Some(schema) = &action.input_schema
+                    && let Err(problem) = jsonschema::validator_for(schema)
+                {
+                    error(format!("{at}/actions/{i}/input_schema"), "schema", format!("not a valid JSON Schema: {problem}"));
+                }
+            }
+            for (i, report) in plugin.reports.iter().enumerate() {
+                if !is_name(&report.name, 63) {
+                    error(format!("{at}/reports/{i}/name"), "pattern", format!("report name {:?} must match ^[a-z][a-z0-9_-]{{0,62}}$", report.name));
+                }
+            }
+            for (i, schedule) in plugin.schedules.iter().enumerate() {
+                if !is_name(&schedule.name, 63) {
+                    error(format!("{at}/schedules/{i}/name"), "pattern", format!("schedule name {:?} must match ^[a-z][a-z0-9_-]{{0,62}}$", schedule.name));
+                }
+                if schedule.cron.split_whitespace().count() != 5 {
+                    error(format!("{at}/schedules/{i}/cron"), "cron", format!("{:?} must have five fields: minute hour day-of-month month day-of-week", schedule.cron));
+                }
+            }
+            if let Some(schema) = &plugin.config_schema
+                && let Err(problem) = jsonschema::validator_for(schema)
+            {
+                error(format!("{at}/config_schema"), "schema", format!("not a valid JSON Schema: {problem}"));
+            }
+            if let Some(limits) = &plugin.limits {
+                check_limits(limits, &format!("{at}/limits"), &mut error);
+            }
+        }
+        errors
+    }
+}
+
+/// Checks limits against the host's bounds (for manifests and admin settings alike).
+pub fn check_limits(limits: &LimitsRequest, at: &str, error: &mut impl FnMut(String, &str, String)) {
+    let bounded = [
+        ("sync_deadline_ms", limits.sync_deadline_ms, MAX_DEADLINE_MS),
+        ("async_deadline_ms", limits.async_deadline_ms, MAX_DEADLINE_MS),
+        ("memory_mb", limits.memory_mb, MAX_MEMORY_MB),
+        ("host_calls", limits.host_calls.map(u64::from), u64::from(MAX_HOST_CALLS)),
+    ];
+    for (name, value, max) in bounded {
+        if let Some(value) = value
+            && !(1..=max).contains(&value)
+        {
+            error(format!("{at}/{name}"), "maximum", format!("{name} must be between 1 and {max}, not {value}"));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn manifest(plugin: Value) -> Vec<u8> {
+        serde_json::to_vec(&json!({
+            "name": "contract-rules", "version": "1.0.0", "publisher": "xrm", "api": "0.1.0",
+            "plugins": [plugin]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_complete_manifest_parses() {
+        let text = manifest(json!({
+            "name": "rules", "component": "rules.wasm",
+            "capabilities": {"read": ["customer"], "write": ["contract"]},
+            "hooks": [{"hook": "validate", "entity_type": "contract"},
+                      {"hook": "before-create", "entity_type": "contract", "priority": 10}],
+            "actions": [{"name": "renew", "entity_type": "contract",
+                         "input_schema": {"type": "object"}}],
+            "schedules": [{"name": "sweep", "cron": "*/5 * * * *"}],
+            "limits": {"sync_deadline_ms": 20}
+        }));
+        let manifest = Manifest::parse(&text).unwrap();
+        let plugin = &manifest.plugins[0];
+        assert!(plugin.capabilities.may_read("contract"), "write implies read");
+        assert!(!plugin.capabilities.may_write("customer"));
+        assert_eq!(plugin.hooks[0].priority, 100);
+        let limits = Limits::resolve(&[plugin.limits.as_ref()]);
+        assert_eq!(limits.sync_deadline_ms, 20);
+        assert_eq!(limits.memory_mb, Limits::default().memory_mb);
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_path() {
+        let text = serde_json::to_vec(&json!({
+            "name": "Bad Name", "version": "one", "publisher": "", "api": "9.0.0",
+            "plugins": [{
+                "name": "p", "component": "../escape.wasm",
+                "hooks": [{"hook": "validate", "entity_type": "contract"},
+                          {"hook": "validate", "entity_type": "contract"}],
+                "schedules": [{"name": "s", "cron": "every minute"}],
+                "limits": {"memory_mb": 100000}
+            }]
+        }))
+        .unwrap();
+        let errors = Manifest::parse(&text).unwrap_err();
+        let paths: Vec<_> = errors.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "/name", "/version", "/publisher", "/api", "/plugins/0/component",
+                "/plugins/0/hooks/1", "/plugins/0/schedules/0/cron", "/plugins/0/limits/memory_mb"
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_members_and_hooks_are_refused() {
+        let errors = Manifest::parse(&manifest(json!({
+            "name": "p", "component": "p.wasm", "hooks": [{"hook": "on-save", "entity_type": "x"}]
+        })))
+        .unwrap_err();
+        assert!(errors[0].message.contains("on-save"), "{errors:?}");
+        let errors =
+            Manifest::parse(&manifest(json!({"name": "p", "component": "p.wasm", "extra": 1})))
+                .unwrap_err();
+        assert!(errors[0].message.contains("extra"), "{errors:?}");
+    }
+}

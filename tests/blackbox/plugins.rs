@@ -1,0 +1,183 @@
+//! Plugins against the real host: packages are installed over the API as tar archives built by
+//! `scripts/build-plugins`; hostile plugins fail only their own invocation, with an error that
+//! names the plugin, the hook and the reason, and nothing partial is written.
+
+use serde_json::{Value, json};
+use xrm_tests::{Method, Response, TestServer, both_backends};
+
+/// The type the hostile plugin hooks: `mode` picks its misbehaviour.
+fn hostile_type() -> Value {
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["name"],
+        "properties": {
+            "name": {"type": "string"},
+            "mode": {"type": "string"},
+            "note": {"type": "string"}
+        },
+        "x-xrm": {"name": "hostile_target", "display_name": "Hostile target", "title_field": "name"}
+    })
+}
+
+async fn with_hostile(server: &TestServer) {
+    server.create_type(&hostile_type()).await.expect_status(201);
+    let installed = server.install_package("hostile").await;
+    installed.expect_status(201);
+    assert_eq!(installed.body["name"], "hostile");
+    assert_eq!(installed.body["plugins"][0]["sha256"].as_str().map(str::len), Some(64));
+}
+
+async fn create_hostile(server: &TestServer, mode: &str) -> Response {
+    server
+        .post_json("/api/v1/records/hostile_target", &json!({"name": format!("mode {mode}"), "mode": mode}))
+        .await
+}
+
+/// The request failed because of the plugin, the message says which and why, nothing was
+/// written, and the host still serves.
+async fn assert_plugin_failed(server: &TestServer, mode: &str, status: u16, reason: &str) {
+    let before = server.count("hostile_target").await;
+    let response = create_hostile(server, mode).await;
+    response.expect_problem(status, "plugin_failed");
+    let detail = response.body["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("hostile/hostile"), "names the plugin: {detail}");
+    assert!(detail.contains(reason), "mode {mode}: expected {reason:?} in {detail:?}");
+    assert_eq!(server.count("hostile_target").await, before, "mode {mode} wrote nothing");
+    server.get("/healthz").await.expect_status(200);
+    let fine = create_hostile(server, "none").await;
+    fine.expect_status(201);
+}
+
+both_backends! {
+    async fn hostile_plugins_fail_only_their_invocation(server: &TestServer) {
+        with_hostile(server).await;
+        assert_plugin_failed(server, "loop", 502, "deadline of 200 ms").await;
+        assert_plugin_failed(server, "memory", 502, "memory limit of 16 MiB").await;
+        assert_plugin_failed(server, "recurse", 502, "overflowed its stack").await;
+        assert_plugin_failed(server, "shadow-stack", 502, "out of bounds memory access").await;
+        assert_plugin_failed(server, "panic", 502, "panicked at").await;
+        assert_plugin_failed(server, "huge", 502, "field errors").await;
+        assert_plugin_failed(server, "host-call-storm", 502, "host calls").await;
+        assert_plugin_failed(server, "bad-json", 502, "not a JSON object").await;
+        assert_plugin_failed(server, "write-then-trap", 502, "trapping after a write").await;
+        let side_effects = server.list("hostile_target", &[("$filter", "mode eq 'side-effect'")]).await;
+        assert_eq!(side_effects.values().len(), 0, "a trap rolled back the plugin's write: {}", side_effects.text);
+    }
+}
+
+both_backends! {
+    async fn undeclared_capabilities_are_refused_with_the_plugin_named(server: &TestServer) {
+        with_hostile(server).await;
+        let before = server.count("hostile_target").await;
+        let read = create_hostile(server, "undeclared-read").await;
+        read.expect_problem(422, "validation_failed");
+        let message = read.errors()[0]["message"].as_str().unwrap_or_default().to_owned();
+        assert!(message.contains("denied") && message.contains("hostile/hostile"), "{message}");
+        assert!(message.contains("\"customer\""), "names the entity type: {message}");
+
+        let write = create_hostile(server, "undeclared-write").await;
+        write.expect_problem(409, "refused_by_plugin");
+        let detail = write.body["detail"].as_str().unwrap_or_default();
+        assert!(detail.contains("may not write \\\"customer\\\"") || detail.contains("may not write \"customer\""), "{detail}");
+        assert_eq!(server.count("hostile_target").await, before);
+    }
+}
+
+both_backends! {
+    async fn a_refusal_rolls_back_the_plugins_own_writes(server: &TestServer) {
+        with_hostile(server).await;
+        let response = create_hostile(server, "write-then-refuse").await;
+        response.expect_problem(409, "refused_by_plugin");
+        assert!(response.body["detail"].as_str().unwrap_or_default().contains("refusing after a write"));
+        let side_effects = server.list("hostile_target", &[("$filter", "mode eq 'side-effect'")]).await;
+        assert_eq!(side_effects.values().len(), 0, "the plugin's write rolled back: {}", side_effects.text);
+    }
+}
+
+both_backends! {
+    async fn before_hooks_change_the_stored_record(server: &TestServer) {
+        with_hostile(server).await;
+        let created = create_hostile(server, "stamp").await;
+        created.expect_status(201);
+        assert_eq!(created.body["note"], "stamped by the plugin");
+        let id = created.body["id"].as_str().unwrap().to_owned();
+        let read = server.get(&format!("/api/v1/records/hostile_target/{id}")).await;
+        assert_eq!(read.body["note"], "stamped by the plugin");
+    }
+}
+
+both_backends! {
+    async fn packages_are_installed_listed_disabled_and_removed(server: &TestServer) {
+        with_hostile(server).await;
+        let again = server.install_package("hostile").await;
+        again.expect_problem(409, "package_exists");
+
+        let list = server.get("/api/v1/packages").await;
+        list.expect_status(200);
+        assert_eq!(list.values().len(), 1);
+        assert_eq!(list.values()[0]["version"], "1.0.0");
+
+        // Disabled, its hooks do not run: a panicking record goes through.
+        let disabled = server.send(Method::POST, "/api/v1/packages/hostile/disable", &[], None).await;
+        disabled.expect_status(200);
+        assert_eq!(disabled.body["enabled"], false);
+        create_hostile(server, "panic").await.expect_status(201);
+
+        server.send(Method::POST, "/api/v1/packages/hostile/enable", &[], None).await.expect_status(200);
+        create_hostile(server, "panic").await.expect_problem(502, "plugin_failed");
+
+        server.delete("/api/v1/packages/hostile").await.expect_status(204);
+        server.get("/api/v1/packages/hostile").await.expect_problem(404, "not_found");
+        create_hostile(server, "panic").await.expect_status(201);
+        server.delete("/api/v1/packages/hostile").await.expect_problem(404, "not_found");
+    }
+}
+
+both_backends! {
+    async fn bad_packages_are_refused_whole(server: &TestServer) {
+        let json = server
+            .send(Method::POST, "/api/v1/packages", &[("content-type", "application/json")], Some(b"{}".to_vec()))
+            .await;
+        json.expect_problem(415, "unsupported_media_type");
+
+        let garbage = server
+            .send(Method::POST, "/api/v1/packages", &[("content-type", "application/x-tar")], Some(b"not a tar archive at all".to_vec()))
+            .await;
+        garbage.expect_problem(422, "invalid_package");
+
+        let bad_manifest = tar_of(&[(
+            "xrm-package.json",
+            br#"{"name": "Bad", "version": "x", "publisher": "t", "api": "0.1.0", "plugins": [{"name": "p", "component": "missing.wasm"}]}"#,
+        )]);
+        let refused = server
+            .send(Method::POST, "/api/v1/packages", &[("content-type", "application/x-tar")], Some(bad_manifest))
+            .await;
+        refused.expect_problem(422, "invalid_manifest");
+        let paths: Vec<String> = refused.error_paths();
+        assert_eq!(paths, ["/name", "/version"], "{}", refused.text);
+
+        let not_a_component = tar_of(&[
+            ("xrm-package.json", br#"{"name": "broken", "version": "1.0.0", "publisher": "t", "api": "0.1.0", "plugins": [{"name": "p", "component": "p.wasm"}]}"#),
+            ("p.wasm", b"\0asm\x01\0\0\0garbage"),
+        ]);
+        let refused = server
+            .send(Method::POST, "/api/v1/packages", &[("content-type", "application/x-tar")], Some(not_a_component))
+            .await;
+        refused.expect_problem(422, "invalid_package");
+        assert_eq!(refused.error_paths(), ["/plugins/0/component"], "{}", refused.text);
+        assert_eq!(server.get("/api/v1/packages").await.values().len(), 0);
+    }
+}
+
+fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut builder = tar::Builder::new(Vec::new());
+    for (name, bytes) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        builder.append_data(&mut header, name, *bytes).unwrap();
+    }
+    builder.into_inner().unwrap()
+}
