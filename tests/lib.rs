@@ -484,9 +484,15 @@ pub fn packages_dir() -> PathBuf {
     }
 }
 
-/// A built package directory as the tar archive an admin uploads.
+/// A built package directory as the tar archive an admin uploads: a shipped one from
+/// [`packages_dir`], or one of the test suite's own from `target/test-packages`.
 pub fn package_tar(name: &str) -> Vec<u8> {
-    let dir = packages_dir().join(name);
+    let shipped = packages_dir().join(name);
+    let dir = if shipped.is_dir() {
+        shipped
+    } else {
+        packages_dir().with_file_name("test-packages").join(name)
+    };
     assert!(
         dir.join("xrm-package.json").is_file(),
         "package {} is not built: run scripts/build-plugins first",

@@ -1,7 +1,6 @@
 //! Running the host: open the store, optionally load the demo, serve HTTP until a signal, then
 //! drain in-flight requests and close the database cleanly.
 
-
 use serde_json::Value;
 
 use crate::config::ServeConfig;
@@ -13,10 +12,14 @@ use crate::store::Store;
 /// socket is bound, so scripts and tests can wait for it.
 pub async fn serve(config: ServeConfig) -> Result<()> {
     let store = Store::open(&config.store).await?;
-    let app = App::new(store.clone(), Some(config.store.data_dir.join("plugin-cache")))?;
+    let app = App::new(
+        store.clone(),
+        Some(config.store.data_dir.join("plugin-cache")),
+    )?;
     if config.demo {
         load_demo(&app, config.demo_packages.as_deref()).await?;
     }
+    load_plugins(&app).await;
     tokio::spawn(maintain(store.clone()));
     let router = crate::api::router(app, config.max_body_bytes);
     let listener = tokio::net::TcpListener::bind(config.listen)
@@ -93,6 +96,34 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down: finishing in-flight requests");
+}
+
+/// Compiles (or loads from the on-disk cache) every workspace's plugins before the first request,
+/// so that no request pays for it. A plugin that cannot be loaded is logged; its workspace
+/// retries on first use.
+async fn load_plugins(app: &App) {
+    let started = std::time::Instant::now();
+    let workspaces = match app.store.list_workspaces_with_packages().await {
+        Ok(workspaces) => workspaces,
+        Err(error) => {
+            tracing::error!(%error, "cannot list installed packages");
+            return;
+        }
+    };
+    let mut loaded = 0;
+    for workspace in &workspaces {
+        match app.workspace_plugins(workspace).await {
+            Ok(plugins) => loaded += plugins.plugins.len(),
+            Err(error) => tracing::error!(workspace, %error, "cannot load the workspace's plugins"),
+        }
+    }
+    if loaded > 0 {
+        tracing::info!(
+            plugins = loaded,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "plugins loaded"
+        );
+    }
 }
 
 /// Loads the shipped entity types and demo records, unless the workspace already has types,

@@ -31,7 +31,10 @@ impl RecordEvent {
         RecordEvent {
             entity_type: entity_type.to_owned(),
             operation: Operation::Create,
-            id: record["id"].as_str().unwrap_or("00000000-0000-7000-8000-000000000001").to_owned(),
+            id: record["id"]
+                .as_str()
+                .unwrap_or("00000000-0000-7000-8000-000000000001")
+                .to_owned(),
             record: Some(record),
             previous: None,
             actor: "test".to_owned(),
@@ -63,12 +66,16 @@ impl RecordEvent {
 
     /// A top-level field of the stored record before the change.
     pub fn previous_field(&self, name: &str) -> Option<&Value> {
-        self.previous.as_ref().and_then(|record| record.get(name)).filter(|v| !v.is_null())
+        self.previous
+            .as_ref()
+            .and_then(|record| record.get(name))
+            .filter(|v| !v.is_null())
     }
 
     /// Whether an update changes `name`.
     pub fn changed(&self, name: &str) -> bool {
-        self.record.as_ref().and_then(|r| r.get(name)) != self.previous.as_ref().and_then(|r| r.get(name))
+        self.record.as_ref().and_then(|r| r.get(name))
+            != self.previous.as_ref().and_then(|r| r.get(name))
     }
 }
 
@@ -84,7 +91,11 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(path: &str, keyword: &str, message: impl Into<String>) -> FieldError {
-        FieldError { path: path.to_owned(), keyword: keyword.to_owned(), message: message.into() }
+        FieldError {
+            path: path.to_owned(),
+            keyword: keyword.to_owned(),
+            message: message.into(),
+        }
     }
 }
 
@@ -144,7 +155,11 @@ pub struct Column {
 
 impl Column {
     pub fn new(name: &str, label: &str, kind: ColumnKind) -> Column {
-        Column { name: name.to_owned(), label: label.to_owned(), kind }
+        Column {
+            name: name.to_owned(),
+            label: label.to_owned(),
+            kind,
+        }
     }
 }
 

@@ -22,7 +22,10 @@ pub struct Query {
 impl Query {
     /// A query with a `$filter`.
     pub fn filter(filter: impl Into<String>) -> Query {
-        Query { filter: Some(filter.into()), ..Query::default() }
+        Query {
+            filter: Some(filter.into()),
+            ..Query::default()
+        }
     }
 
     pub fn order_by(mut self, order_by: impl Into<String>) -> Query {
@@ -137,7 +140,11 @@ mod imp {
             types::HostError::Invalid(errors) => HostError::Invalid(
                 errors
                     .into_iter()
-                    .map(|e| FieldError { path: e.path, keyword: e.keyword, message: e.message })
+                    .map(|e| FieldError {
+                        path: e.path,
+                        keyword: e.keyword,
+                        message: e.message,
+                    })
                     .collect(),
             ),
             types::HostError::Conflict(m) => HostError::Conflict(m),
@@ -148,11 +155,16 @@ mod imp {
     }
 
     fn parse(text: &str) -> Result<Value, HostError> {
-        serde_json::from_str(text).map_err(|e| HostError::Failed(format!("host sent bad JSON: {e}")))
+        serde_json::from_str(text)
+            .map_err(|e| HostError::Failed(format!("host sent bad JSON: {e}")))
     }
 
     pub fn get_record(entity_type: &str, id: &str) -> Result<Option<Value>, HostError> {
-        host::get_record(entity_type, id).map_err(error)?.as_deref().map(parse).transpose()
+        host::get_record(entity_type, id)
+            .map_err(error)?
+            .as_deref()
+            .map(parse)
+            .transpose()
     }
 
     pub fn query_records(entity_type: &str, query: &Query) -> Result<Vec<Value>, HostError> {

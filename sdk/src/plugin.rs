@@ -27,7 +27,10 @@ pub trait Plugin {
 
     /// A named action on one record; returns the action's output.
     fn action(request: &ActionRequest) -> Result<Value, Refusal> {
-        Err(Refusal::Conflict(format!("this plugin has no action {:?}", request.name)))
+        Err(Refusal::Conflict(format!(
+            "this plugin has no action {:?}",
+            request.name
+        )))
     }
 
     /// A named report.
@@ -71,7 +74,11 @@ pub mod adapter {
     fn field_errors(errors: Vec<FieldError>) -> Vec<wit::FieldError> {
         errors
             .into_iter()
-            .map(|e| wit::FieldError { path: e.path, keyword: e.keyword, message: e.message })
+            .map(|e| wit::FieldError {
+                path: e.path,
+                keyword: e.keyword,
+                message: e.message,
+            })
             .collect()
     }
 
@@ -86,7 +93,9 @@ pub mod adapter {
         field_errors(P::validate(&self::event(event)))
     }
 
-    pub fn before_change<P: Plugin>(event: wit::RecordEvent) -> Result<Option<String>, wit::Refusal> {
+    pub fn before_change<P: Plugin>(
+        event: wit::RecordEvent,
+    ) -> Result<Option<String>, wit::Refusal> {
         P::before_change(&self::event(event))
             .map(|record| record.map(|r| r.to_string()))
             .map_err(refusal)
@@ -104,7 +113,9 @@ pub mod adapter {
             input: parse(&request.input),
             actor: request.actor,
         };
-        P::action(&request).map(|output| output.to_string()).map_err(refusal)
+        P::action(&request)
+            .map(|output| output.to_string())
+            .map_err(refusal)
     }
 
     pub fn report<P: Plugin>(request: wit::ReportRequest) -> Result<wit::Report, String> {
@@ -131,7 +142,11 @@ pub mod adapter {
                     },
                 })
                 .collect(),
-            rows: report.rows.into_iter().map(|row| Value::Array(row).to_string()).collect(),
+            rows: report
+                .rows
+                .into_iter()
+                .map(|row| Value::Array(row).to_string())
+                .collect(),
             chart: report.chart.map(|chart| wit::Chart {
                 kind: match chart.kind {
                     events::ChartKind::Bar => wit::ChartKind::Bar,
@@ -145,6 +160,9 @@ pub mod adapter {
     }
 
     pub fn schedule<P: Plugin>(event: wit::ScheduleEvent) -> Result<(), String> {
-        P::schedule(&events::ScheduleEvent { name: event.name, fired_at: event.fired_at })
+        P::schedule(&events::ScheduleEvent {
+            name: event.name,
+            fired_at: event.fired_at,
+        })
     }
 }

@@ -72,7 +72,10 @@ impl TestHost {
         if record.get("id").is_none() {
             record["id"] = Value::String(self.fresh_id());
         }
-        self.records.entry(entity_type.to_owned()).or_default().push(record);
+        self.records
+            .entry(entity_type.to_owned())
+            .or_default()
+            .push(record);
         self
     }
 
@@ -125,17 +128,32 @@ impl TestHost {
     }
 
     fn find(&mut self, entity_type: &str, id: &str) -> Option<&mut Value> {
-        self.records.get_mut(entity_type)?.iter_mut().find(|record| record["id"] == id)
+        self.records
+            .get_mut(entity_type)?
+            .iter_mut()
+            .find(|record| record["id"] == id)
     }
 
-    pub(crate) fn get_record(&mut self, entity_type: &str, id: &str) -> Result<Option<Value>, HostError> {
+    pub(crate) fn get_record(
+        &mut self,
+        entity_type: &str,
+        id: &str,
+    ) -> Result<Option<Value>, HostError> {
         self.check(entity_type)?;
         Ok(self.find(entity_type, id).cloned())
     }
 
-    pub(crate) fn query_records(&mut self, entity_type: &str, query: &Query) -> Result<Vec<Value>, HostError> {
+    pub(crate) fn query_records(
+        &mut self,
+        entity_type: &str,
+        query: &Query,
+    ) -> Result<Vec<Value>, HostError> {
         self.check(entity_type)?;
-        let stored = self.records.get(entity_type).map(Vec::as_slice).unwrap_or_default();
+        let stored = self
+            .records
+            .get(entity_type)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         let mut found = match &self.on_query {
             Some(f) => f(entity_type, query, stored)?,
             None => stored.to_vec(),
@@ -146,21 +164,35 @@ impl TestHost {
         Ok(found)
     }
 
-    pub(crate) fn create_record(&mut self, entity_type: &str, data: &Value) -> Result<Value, HostError> {
+    pub(crate) fn create_record(
+        &mut self,
+        entity_type: &str,
+        data: &Value,
+    ) -> Result<Value, HostError> {
         self.check(entity_type)?;
         let Value::Object(_) = data else {
-            return Err(HostError::BadRequest("a record must be a JSON object".into()));
+            return Err(HostError::BadRequest(
+                "a record must be a JSON object".into(),
+            ));
         };
         let mut record = data.clone();
         if record.get("id").is_none() {
             record["id"] = Value::String(self.fresh_id());
         }
         record["version"] = Value::from(1);
-        self.records.entry(entity_type.to_owned()).or_default().push(record.clone());
+        self.records
+            .entry(entity_type.to_owned())
+            .or_default()
+            .push(record.clone());
         Ok(record)
     }
 
-    pub(crate) fn update_record(&mut self, entity_type: &str, id: &str, patch: &Value) -> Result<Value, HostError> {
+    pub(crate) fn update_record(
+        &mut self,
+        entity_type: &str,
+        id: &str,
+        patch: &Value,
+    ) -> Result<Value, HostError> {
         self.check(entity_type)?;
         let record = self
             .find(entity_type, id)
@@ -189,7 +221,12 @@ pub struct TestHandle(Rc<RefCell<TestHost>>);
 impl TestHandle {
     /// The stored records of a type, in insertion order.
     pub fn records(&self, entity_type: &str) -> Vec<Value> {
-        self.0.borrow().records.get(entity_type).cloned().unwrap_or_default()
+        self.0
+            .borrow()
+            .records
+            .get(entity_type)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// A stored record by id.
@@ -232,17 +269,24 @@ mod tests {
     #[test]
     fn host_calls_reach_the_installed_test_host() {
         let test = TestHost::new()
-            .with_record("customer", json!({"id": "c1", "name": "Acme", "tier": "gold"}))
+            .with_record(
+                "customer",
+                json!({"id": "c1", "name": "Acme", "tier": "gold"}),
+            )
             .with_config(json!({"days": 30}))
             .install();
         assert_eq!(host::config()["days"], 30);
-        let updated = host::update_record("customer", "c1", &json!({"tier": null, "city": "Bonn"})).unwrap();
-        assert_eq!(updated, json!({"id": "c1", "name": "Acme", "version": 2, "city": "Bonn"}));
+        let updated =
+            host::update_record("customer", "c1", &json!({"tier": null, "city": "Bonn"})).unwrap();
         assert_eq!(
-            host::get_record("customer", "nope").unwrap(),
-            None,
+            updated,
+            json!({"id": "c1", "name": "Acme", "version": 2, "city": "Bonn"})
         );
-        assert!(matches!(host::delete_record("customer", "nope"), Err(HostError::NotFound(_))));
+        assert_eq!(host::get_record("customer", "nope").unwrap(), None,);
+        assert!(matches!(
+            host::delete_record("customer", "nope"),
+            Err(HostError::NotFound(_))
+        ));
         host::delete_record("customer", "c1").unwrap();
         assert!(test.records("customer").is_empty());
         host::log(host::Level::Warn, "careful");
@@ -252,8 +296,14 @@ mod tests {
     #[test]
     fn denied_types_fail_like_a_missing_capability() {
         let _test = TestHost::new().deny("contract").install();
-        assert!(matches!(host::get_record("contract", "x"), Err(HostError::Denied(_))));
-        assert!(matches!(host::create_record("contract", &json!({})), Err(HostError::Denied(_))));
+        assert!(matches!(
+            host::get_record("contract", "x"),
+            Err(HostError::Denied(_))
+        ));
+        assert!(matches!(
+            host::create_record("contract", &json!({})),
+            Err(HostError::Denied(_))
+        ));
     }
 
     #[test]
@@ -264,7 +314,11 @@ mod tests {
             .with_record("asset", json!({"serial": "C"}))
             .on_query(|_, query, stored| {
                 assert_eq!(query.filter.as_deref(), Some("serial ne 'B'"));
-                Ok(stored.iter().filter(|r| r["serial"] != "B").cloned().collect())
+                Ok(stored
+                    .iter()
+                    .filter(|r| r["serial"] != "B")
+                    .cloned()
+                    .collect())
             })
             .install();
         let found = host::query_records("asset", &Query::filter("serial ne 'B'").top(1)).unwrap();

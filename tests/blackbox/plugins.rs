@@ -25,12 +25,20 @@ async fn with_hostile(server: &TestServer) {
     let installed = server.install_package("hostile").await;
     installed.expect_status(201);
     assert_eq!(installed.body["name"], "hostile");
-    assert_eq!(installed.body["plugins"][0]["sha256"].as_str().map(str::len), Some(64));
+    assert_eq!(
+        installed.body["plugins"][0]["sha256"]
+            .as_str()
+            .map(str::len),
+        Some(64)
+    );
 }
 
 async fn create_hostile(server: &TestServer, mode: &str) -> Response {
     server
-        .post_json("/api/v1/records/hostile_target", &json!({"name": format!("mode {mode}"), "mode": mode}))
+        .post_json(
+            "/api/v1/records/hostile_target",
+            &json!({"name": format!("mode {mode}"), "mode": mode}),
+        )
         .await
 }
 
@@ -41,9 +49,19 @@ async fn assert_plugin_failed(server: &TestServer, mode: &str, status: u16, reas
     let response = create_hostile(server, mode).await;
     response.expect_problem(status, "plugin_failed");
     let detail = response.body["detail"].as_str().unwrap_or_default();
-    assert!(detail.contains("hostile/hostile"), "names the plugin: {detail}");
-    assert!(detail.contains(reason), "mode {mode}: expected {reason:?} in {detail:?}");
-    assert_eq!(server.count("hostile_target").await, before, "mode {mode} wrote nothing");
+    assert!(
+        detail.contains("hostile/hostile"),
+        "names the plugin: {detail}"
+    );
+    assert!(
+        detail.contains(reason),
+        "mode {mode}: expected {reason:?} in {detail:?}"
+    );
+    assert_eq!(
+        server.count("hostile_target").await,
+        before,
+        "mode {mode} wrote nothing"
+    );
     server.get("/healthz").await.expect_status(200);
     let fine = create_hostile(server, "none").await;
     fine.expect_status(201);

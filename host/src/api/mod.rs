@@ -4,8 +4,8 @@
 mod body;
 mod entity_types;
 mod openapi;
-mod packages;
 pub mod ops;
+mod packages;
 mod problem;
 mod records;
 
@@ -73,7 +73,10 @@ pub fn router(app: Arc<App>, body_limit: usize) -> Router {
         .layer(DefaultBodyLimit::max(BULK_BODY_LIMIT))
         .layer(axum::Extension(BodyLimit(BULK_BODY_LIMIT)));
     let uploads = Router::new()
-        .route("/api/v1/packages", get(packages::list).post(packages::install))
+        .route(
+            "/api/v1/packages",
+            get(packages::list).post(packages::install),
+        )
         .route(
             "/api/v1/packages/{name}",
             get(packages::get)

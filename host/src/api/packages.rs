@@ -29,7 +29,12 @@ fn package_files(headers: &HeaderMap, body: &[u8]) -> Result<PackageFiles> {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     if essence != "application/x-tar" && essence != "application/tar" {
         return Err(Error::UnsupportedMediaType {
             detail: format!(
@@ -54,9 +59,19 @@ pub async fn install(
     body: Bytes,
 ) -> Result<Response> {
     let files = package_files(&headers, &body)?;
-    let package = app.install_package(DEFAULT_WORKSPACE, files, None, &actor()).await?;
-    let location = format!("/api/v1/packages/{}", package["name"].as_str().unwrap_or_default());
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(package)).into_response())
+    let package = app
+        .install_package(DEFAULT_WORKSPACE, files, None, &actor())
+        .await?;
+    let location = format!(
+        "/api/v1/packages/{}",
+        package["name"].as_str().unwrap_or_default()
+    );
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(package),
+    )
+        .into_response())
 }
 
 pub async fn upgrade(
@@ -66,7 +81,9 @@ pub async fn upgrade(
     body: Bytes,
 ) -> Result<Response> {
     let files = package_files(&headers, &body)?;
-    let package = app.install_package(DEFAULT_WORKSPACE, files, Some(&name), &actor()).await?;
+    let package = app
+        .install_package(DEFAULT_WORKSPACE, files, Some(&name), &actor())
+        .await?;
     Ok(Json(package).into_response())
 }
 
@@ -75,11 +92,19 @@ pub async fn get(State(app): State<Arc<App>>, Path(name): Path<String>) -> Resul
 }
 
 pub async fn enable(State(app): State<Arc<App>>, Path(name): Path<String>) -> Result<Response> {
-    Ok(Json(app.set_package_enabled(DEFAULT_WORKSPACE, &name, true).await?).into_response())
+    Ok(Json(
+        app.set_package_enabled(DEFAULT_WORKSPACE, &name, true)
+            .await?,
+    )
+    .into_response())
 }
 
 pub async fn disable(State(app): State<Arc<App>>, Path(name): Path<String>) -> Result<Response> {
-    Ok(Json(app.set_package_enabled(DEFAULT_WORKSPACE, &name, false).await?).into_response())
+    Ok(Json(
+        app.set_package_enabled(DEFAULT_WORKSPACE, &name, false)
+            .await?,
+    )
+    .into_response())
 }
 
 pub async fn uninstall(State(app): State<Arc<App>>, Path(name): Path<String>) -> Result<Response> {

@@ -37,16 +37,32 @@ pub struct QueryArgs {
 
 /// What host calls do, implemented by the service layer. Records cross as JSON text.
 pub trait HostApi: Send + Sized + 'static {
-    fn get_record<'a>(&'a mut self, entity_type: &'a str, id: &'a str)
-    -> BoxFuture<'a, Result<Option<String>, HostCallError>>;
-    fn query_records<'a>(&'a mut self, entity_type: &'a str, query: QueryArgs)
-    -> BoxFuture<'a, Result<Vec<String>, HostCallError>>;
-    fn create_record<'a>(&'a mut self, entity_type: &'a str, data: &'a str)
-    -> BoxFuture<'a, Result<String, HostCallError>>;
-    fn update_record<'a>(&'a mut self, entity_type: &'a str, id: &'a str, patch: &'a str)
-    -> BoxFuture<'a, Result<String, HostCallError>>;
-    fn delete_record<'a>(&'a mut self, entity_type: &'a str, id: &'a str)
-    -> BoxFuture<'a, Result<(), HostCallError>>;
+    fn get_record<'a>(
+        &'a mut self,
+        entity_type: &'a str,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<String>, HostCallError>>;
+    fn query_records<'a>(
+        &'a mut self,
+        entity_type: &'a str,
+        query: QueryArgs,
+    ) -> BoxFuture<'a, Result<Vec<String>, HostCallError>>;
+    fn create_record<'a>(
+        &'a mut self,
+        entity_type: &'a str,
+        data: &'a str,
+    ) -> BoxFuture<'a, Result<String, HostCallError>>;
+    fn update_record<'a>(
+        &'a mut self,
+        entity_type: &'a str,
+        id: &'a str,
+        patch: &'a str,
+    ) -> BoxFuture<'a, Result<String, HostCallError>>;
+    fn delete_record<'a>(
+        &'a mut self,
+        entity_type: &'a str,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<(), HostCallError>>;
     /// The plugin's configuration as JSON text.
     fn config(&self) -> String;
 }
@@ -71,7 +87,10 @@ pub struct Invocation<H> {
 
 impl<H: HostApi> WasiView for Invocation<H> {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }
 
@@ -132,7 +151,11 @@ fn to_wit(error: HostCallError) -> HostError {
         HostCallError::Invalid(errors) => HostError::Invalid(
             errors
                 .into_iter()
-                .map(|e| FieldError { path: e.path, keyword: e.keyword, message: e.message })
+                .map(|e| FieldError {
+                    path: e.path,
+                    keyword: e.keyword,
+                    message: e.message,
+                })
                 .collect(),
         ),
         HostCallError::Conflict(m) => HostError::Conflict(m),
@@ -151,7 +174,11 @@ impl<H: HostApi> host::Host for Invocation<H> {
         id: String,
     ) -> wasmtime::Result<Result<Option<String>, HostError>> {
         self.spend("get-record")?;
-        Ok(self.host.get_record(&entity_type, &id).await.map_err(to_wit))
+        Ok(self
+            .host
+            .get_record(&entity_type, &id)
+            .await
+            .map_err(to_wit))
     }
 
     async fn query_records(
@@ -160,8 +187,16 @@ impl<H: HostApi> host::Host for Invocation<H> {
         query: Query,
     ) -> wasmtime::Result<Result<Vec<String>, HostError>> {
         self.spend("query-records")?;
-        let args = QueryArgs { filter: query.filter, order_by: query.order_by, top: query.top };
-        Ok(self.host.query_records(&entity_type, args).await.map_err(to_wit))
+        let args = QueryArgs {
+            filter: query.filter,
+            order_by: query.order_by,
+            top: query.top,
+        };
+        Ok(self
+            .host
+            .query_records(&entity_type, args)
+            .await
+            .map_err(to_wit))
     }
 
     async fn create_record(
@@ -173,7 +208,11 @@ impl<H: HostApi> host::Host for Invocation<H> {
         if let Err(error) = self.output_check(&data) {
             return Ok(Err(error));
         }
-        Ok(self.host.create_record(&entity_type, &data).await.map_err(to_wit))
+        Ok(self
+            .host
+            .create_record(&entity_type, &data)
+            .await
+            .map_err(to_wit))
     }
 
     async fn update_record(
@@ -186,7 +225,11 @@ impl<H: HostApi> host::Host for Invocation<H> {
         if let Err(error) = self.output_check(&patch) {
             return Ok(Err(error));
         }
-        Ok(self.host.update_record(&entity_type, &id, &patch).await.map_err(to_wit))
+        Ok(self
+            .host
+            .update_record(&entity_type, &id, &patch)
+            .await
+            .map_err(to_wit))
     }
 
     async fn delete_record(
@@ -195,7 +238,11 @@ impl<H: HostApi> host::Host for Invocation<H> {
         id: String,
     ) -> wasmtime::Result<Result<(), HostError>> {
         self.spend("delete-record")?;
-        Ok(self.host.delete_record(&entity_type, &id).await.map_err(to_wit))
+        Ok(self
+            .host
+            .delete_record(&entity_type, &id)
+            .await
+            .map_err(to_wit))
     }
 
     async fn config(&mut self) -> wasmtime::Result<String> {

@@ -68,7 +68,10 @@ pub struct Capabilities {
 
 impl Capabilities {
     pub fn may_read(&self, entity_type: &str) -> bool {
-        self.read.iter().chain(&self.write).any(|t| t == entity_type)
+        self.read
+            .iter()
+            .chain(&self.write)
+            .any(|t| t == entity_type)
     }
 
     pub fn may_write(&self, entity_type: &str) -> bool {
@@ -171,7 +174,12 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { sync_deadline_ms: 50, async_deadline_ms: 5_000, memory_mb: 32, host_calls: 100 }
+        Limits {
+            sync_deadline_ms: 50,
+            async_deadline_ms: 5_000,
+            memory_mb: 32,
+            host_calls: 100,
+        }
     }
 }
 
@@ -181,8 +189,9 @@ impl Limits {
         let mut limits = Limits::default();
         for request in requests.iter().flatten() {
             limits.sync_deadline_ms = request.sync_deadline_ms.unwrap_or(limits.sync_deadline_ms);
-            limits.async_deadline_ms =
-                request.async_deadline_ms.unwrap_or(limits.async_deadline_ms);
+            limits.async_deadline_ms = request
+                .async_deadline_ms
+                .unwrap_or(limits.async_deadline_ms);
             limits.memory_mb = request.memory_mb.unwrap_or(limits.memory_mb);
             limits.host_calls = request.host_calls.unwrap_or(limits.host_calls);
         }
@@ -201,10 +210,18 @@ impl Manifest {
     /// Parses and checks a manifest; the errors name every problem.
     pub fn parse(text: &[u8]) -> Result<Manifest, Vec<FieldError>> {
         let manifest: Manifest = serde_json::from_slice(text).map_err(|error| {
-            vec![FieldError::new("", "manifest", format!("xrm-package.json: {error}"))]
+            vec![FieldError::new(
+                "",
+                "manifest",
+                format!("xrm-package.json: {error}"),
+            )]
         })?;
         let errors = manifest.check();
-        if errors.is_empty() { Ok(manifest) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(manifest)
+        } else {
+            Err(errors)
+        }
     }
 
     fn check(&self) -> Vec<FieldError> {
@@ -213,82 +230,188 @@ impl Manifest {
             errors.push(FieldError::new(path, keyword, message));
         };
         if !is_name(&self.name, 63) || self.name.contains('_') {
-            error("/name".into(), "pattern", format!("package name {:?} must match ^[a-z][a-z0-9-]{{0,62}}$", self.name));
+            error(
+                "/name".into(),
+                "pattern",
+                format!(
+                    "package name {:?} must match ^[a-z][a-z0-9-]{{0,62}}$",
+                    self.name
+                ),
+            );
         }
         if semver::Version::parse(&self.version).is_err() {
-            error("/version".into(), "semver", format!("{:?} is not a semantic version (e.g. 1.2.0)", self.version));
+            error(
+                "/version".into(),
+                "semver",
+                format!("{:?} is not a semantic version (e.g. 1.2.0)", self.version),
+            );
         }
         if self.publisher.trim().is_empty() {
-            error("/publisher".into(), "minLength", "the publisher must be named".into());
+            error(
+                "/publisher".into(),
+                "minLength",
+                "the publisher must be named".into(),
+            );
         }
         if !SUPPORTED_API_VERSIONS.contains(&self.api.as_str()) {
             error(
                 "/api".into(),
                 "enum",
-                format!("plugin API {:?} is not supported by this host; supported: {}", self.api, SUPPORTED_API_VERSIONS.join(", ")),
+                format!(
+                    "plugin API {:?} is not supported by this host; supported: {}",
+                    self.api,
+                    SUPPORTED_API_VERSIONS.join(", ")
+                ),
             );
         }
         if self.plugins.is_empty() {
-            error("/plugins".into(), "minItems", "a package holds at least one plugin".into());
+            error(
+                "/plugins".into(),
+                "minItems",
+                "a package holds at least one plugin".into(),
+            );
         }
         let mut names = BTreeMap::new();
         for (index, plugin) in self.plugins.iter().enumerate() {
             let at = format!("/plugins/{index}");
             if !is_name(&plugin.name, 63) {
-                error(format!("{at}/name"), "pattern", format!("plugin name {:?} must match ^[a-z][a-z0-9_-]{{0,62}}$", plugin.name));
+                error(
+                    format!("{at}/name"),
+                    "pattern",
+                    format!(
+                        "plugin name {:?} must match ^[a-z][a-z0-9_-]{{0,62}}$",
+                        plugin.name
+                    ),
+                );
             }
             if let Some(first) = names.insert(plugin.name.clone(), index) {
-                error(format!("{at}/name"), "unique", format!("plugin {:?} is also /plugins/{first}", plugin.name));
+                error(
+                    format!("{at}/name"),
+                    "unique",
+                    format!("plugin {:?} is also /plugins/{first}", plugin.name),
+                );
             }
-            if plugin.component.is_empty() || plugin.component.starts_with('/') || plugin.component.split('/').any(|part| part == "..") {
-                error(format!("{at}/component"), "path", format!("{:?} must be a relative path inside the package", plugin.component));
+            if plugin.component.is_empty()
+                || plugin.component.starts_with('/')
+                || plugin.component.split('/').any(|part| part == "..")
+            {
+                error(
+                    format!("{at}/component"),
+                    "path",
+                    format!(
+                        "{:?} must be a relative path inside the package",
+                        plugin.component
+                    ),
+                );
             }
-            let types = plugin.capabilities.read.iter().chain(&plugin.capabilities.write);
+            let types = plugin
+                .capabilities
+                .read
+                .iter()
+                .chain(&plugin.capabilities.write);
             for (i, name) in types.enumerate() {
                 if !is_name(name, 48) || name.contains('-') {
-                    error(format!("{at}/capabilities"), "pattern", format!("entry {i}: {name:?} is not an entity type name"));
+                    error(
+                        format!("{at}/capabilities"),
+                        "pattern",
+                        format!("entry {i}: {name:?} is not an entity type name"),
+                    );
                 }
             }
             let mut seen = BTreeMap::new();
             for (i, hook) in plugin.hooks.iter().enumerate() {
                 if !is_name(&hook.entity_type, 48) || hook.entity_type.contains('-') {
-                    error(format!("{at}/hooks/{i}/entity_type"), "pattern", format!("{:?} is not an entity type name", hook.entity_type));
+                    error(
+                        format!("{at}/hooks/{i}/entity_type"),
+                        "pattern",
+                        format!("{:?} is not an entity type name", hook.entity_type),
+                    );
                 }
                 if let Some(first) = seen.insert((hook.hook, hook.entity_type.clone()), i) {
-                    error(format!("{at}/hooks/{i}"), "unique", format!("repeats /plugins/{index}/hooks/{first}"));
+                    error(
+                        format!("{at}/hooks/{i}"),
+                        "unique",
+                        format!("repeats /plugins/{index}/hooks/{first}"),
+                    );
                 }
             }
             let mut actions = BTreeMap::new();
             for (i, action) in plugin.actions.iter().enumerate() {
                 if !is_name(&action.name, 63) {
-                    error(format!("{at}/actions/{i}/name"), "pattern", format!("action name {:?} must match ^[a-z][a-z0-9_-]{{0,62}}$", action.name));
+                    error(
+                        format!("{at}/actions/{i}/name"),
+                        "pattern",
+                        format!(
+                            "action name {:?} must match ^[a-z][a-z0-9_-]{{0,62}}$",
+                            action.name
+                        ),
+                    );
                 }
-                if actions.insert((action.entity_type.clone(), action.name.clone()), i).is_some() {
-                    error(format!("{at}/actions/{i}"), "unique", format!("action {:?} on {:?} is declared twice", action.name, action.entity_type));
+                if actions
+                    .insert((action.entity_type.clone(), action.name.clone()), i)
+                    .is_some()
+                {
+                    error(
+                        format!("{at}/actions/{i}"),
+                        "unique",
+                        format!(
+                            "action {:?} on {:?} is declared twice",
+                            action.name, action.entity_type
+                        ),
+                    );
                 }
                 if let Some(schema) = &action.input_schema
                     && let Err(problem) = jsonschema::validator_for(schema)
                 {
-                    error(format!("{at}/actions/{i}/input_schema"), "schema", format!("not a valid JSON Schema: {problem}"));
+                    error(
+                        format!("{at}/actions/{i}/input_schema"),
+                        "schema",
+                        format!("not a valid JSON Schema: {problem}"),
+                    );
                 }
             }
             for (i, report) in plugin.reports.iter().enumerate() {
                 if !is_name(&report.name, 63) {
-                    error(format!("{at}/reports/{i}/name"), "pattern", format!("report name {:?} must match ^[a-z][a-z0-9_-]{{0,62}}$", report.name));
+                    error(
+                        format!("{at}/reports/{i}/name"),
+                        "pattern",
+                        format!(
+                            "report name {:?} must match ^[a-z][a-z0-9_-]{{0,62}}$",
+                            report.name
+                        ),
+                    );
                 }
             }
             for (i, schedule) in plugin.schedules.iter().enumerate() {
                 if !is_name(&schedule.name, 63) {
-                    error(format!("{at}/schedules/{i}/name"), "pattern", format!("schedule name {:?} must match ^[a-z][a-z0-9_-]{{0,62}}$", schedule.name));
+                    error(
+                        format!("{at}/schedules/{i}/name"),
+                        "pattern",
+                        format!(
+                            "schedule name {:?} must match ^[a-z][a-z0-9_-]{{0,62}}$",
+                            schedule.name
+                        ),
+                    );
                 }
                 if schedule.cron.split_whitespace().count() != 5 {
-                    error(format!("{at}/schedules/{i}/cron"), "cron", format!("{:?} must have five fields: minute hour day-of-month month day-of-week", schedule.cron));
+                    error(
+                        format!("{at}/schedules/{i}/cron"),
+                        "cron",
+                        format!(
+                            "{:?} must have five fields: minute hour day-of-month month day-of-week",
+                            schedule.cron
+                        ),
+                    );
                 }
             }
             if let Some(schema) = &plugin.config_schema
                 && let Err(problem) = jsonschema::validator_for(schema)
             {
-                error(format!("{at}/config_schema"), "schema", format!("not a valid JSON Schema: {problem}"));
+                error(
+                    format!("{at}/config_schema"),
+                    "schema",
+                    format!("not a valid JSON Schema: {problem}"),
+                );
             }
             if let Some(limits) = &plugin.limits {
                 check_limits(limits, &format!("{at}/limits"), &mut error);
@@ -299,18 +422,34 @@ impl Manifest {
 }
 
 /// Checks limits against the host's bounds (for manifests and admin settings alike).
-pub fn check_limits(limits: &LimitsRequest, at: &str, error: &mut impl FnMut(String, &str, String)) {
+pub fn check_limits(
+    limits: &LimitsRequest,
+    at: &str,
+    error: &mut impl FnMut(String, &str, String),
+) {
     let bounded = [
         ("sync_deadline_ms", limits.sync_deadline_ms, MAX_DEADLINE_MS),
-        ("async_deadline_ms", limits.async_deadline_ms, MAX_DEADLINE_MS),
+        (
+            "async_deadline_ms",
+            limits.async_deadline_ms,
+            MAX_DEADLINE_MS,
+        ),
         ("memory_mb", limits.memory_mb, MAX_MEMORY_MB),
-        ("host_calls", limits.host_calls.map(u64::from), u64::from(MAX_HOST_CALLS)),
+        (
+            "host_calls",
+            limits.host_calls.map(u64::from),
+            u64::from(MAX_HOST_CALLS),
+        ),
     ];
     for (name, value, max) in bounded {
         if let Some(value) = value
             && !(1..=max).contains(&value)
         {
-            error(format!("{at}/{name}"), "maximum", format!("{name} must be between 1 and {max}, not {value}"));
+            error(
+                format!("{at}/{name}"),
+                "maximum",
+                format!("{name} must be between 1 and {max}, not {value}"),
+            );
         }
     }
 }
@@ -343,7 +482,10 @@ mod tests {
         }));
         let manifest = Manifest::parse(&text).unwrap();
         let plugin = &manifest.plugins[0];
-        assert!(plugin.capabilities.may_read("contract"), "write implies read");
+        assert!(
+            plugin.capabilities.may_read("contract"),
+            "write implies read"
+        );
         assert!(!plugin.capabilities.may_write("customer"));
         assert_eq!(plugin.hooks[0].priority, 100);
         let limits = Limits::resolve(&[plugin.limits.as_ref()]);
@@ -369,8 +511,14 @@ mod tests {
         assert_eq!(
             paths,
             [
-                "/name", "/version", "/publisher", "/api", "/plugins/0/component",
-                "/plugins/0/hooks/1", "/plugins/0/schedules/0/cron", "/plugins/0/limits/memory_mb"
+                "/name",
+                "/version",
+                "/publisher",
+                "/api",
+                "/plugins/0/component",
+                "/plugins/0/hooks/1",
+                "/plugins/0/schedules/0/cron",
+                "/plugins/0/limits/memory_mb"
             ]
         );
     }
@@ -382,9 +530,10 @@ mod tests {
         })))
         .unwrap_err();
         assert!(errors[0].message.contains("on-save"), "{errors:?}");
-        let errors =
-            Manifest::parse(&manifest(json!({"name": "p", "component": "p.wasm", "extra": 1})))
-                .unwrap_err();
+        let errors = Manifest::parse(&manifest(
+            json!({"name": "p", "component": "p.wasm", "extra": 1}),
+        ))
+        .unwrap_err();
         assert!(errors[0].message.contains("extra"), "{errors:?}");
     }
 }

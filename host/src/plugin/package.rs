@@ -24,20 +24,29 @@ impl PackageFiles {
         let bad = |message: String| FieldError::new("", "package", message);
         let mut archive = tar::Archive::new(bytes);
         let mut files = BTreeMap::new();
-        let entries = archive.entries().map_err(|e| bad(format!("not a tar archive: {e}")))?;
+        let entries = archive
+            .entries()
+            .map_err(|e| bad(format!("not a tar archive: {e}")))?;
         let mut total = 0usize;
         for entry in entries {
             let mut entry = entry.map_err(|e| bad(format!("not a tar archive: {e}")))?;
             let kind = entry.header().entry_type();
-            let path = entry.path().map_err(|e| bad(format!("bad file name: {e}")))?;
+            let path = entry
+                .path()
+                .map_err(|e| bad(format!("bad file name: {e}")))?;
             let name = normalise(&path).ok_or_else(|| {
-                bad(format!("{} is not a relative path inside the package", path.display()))
+                bad(format!(
+                    "{} is not a relative path inside the package",
+                    path.display()
+                ))
             })?;
             if kind.is_dir() || name.is_empty() {
                 continue;
             }
             if !kind.is_file() {
-                return Err(bad(format!("{name}: only regular files may be in a package")));
+                return Err(bad(format!(
+                    "{name}: only regular files may be in a package"
+                )));
             }
             let mut content = Vec::new();
             entry
@@ -47,7 +56,9 @@ impl PackageFiles {
                 .map_err(|e| bad(format!("{name}: {e}")))?;
             total += content.len();
             if total > MAX_PACKAGE_BYTES {
-                return Err(bad(format!("the package is larger than {MAX_PACKAGE_BYTES} bytes")));
+                return Err(bad(format!(
+                    "the package is larger than {MAX_PACKAGE_BYTES} bytes"
+                )));
             }
             files.insert(name, content);
             if files.len() > MAX_FILES {
@@ -71,7 +82,11 @@ impl PackageFiles {
                 if kind.is_dir() {
                     pending.push(entry.path());
                 } else if kind.is_file() {
-                    let relative = entry.path().strip_prefix(dir).map(Path::to_path_buf).unwrap_or_default();
+                    let relative = entry
+                        .path()
+                        .strip_prefix(dir)
+                        .map(Path::to_path_buf)
+                        .unwrap_or_default();
                     if let Some(name) = normalise(&relative) {
                         files.insert(name, std::fs::read(entry.path())?);
                     }
@@ -116,7 +131,10 @@ fn strip_common_root(files: BTreeMap<String, Vec<u8>>) -> BTreeMap<String, Vec<u
     if !files.keys().all(|name| name.starts_with(&root)) {
         return files;
     }
-    files.into_iter().map(|(name, bytes)| (name[root.len()..].to_owned(), bytes)).collect()
+    files
+        .into_iter()
+        .map(|(name, bytes)| (name[root.len()..].to_owned(), bytes))
+        .collect()
 }
 
 #[cfg(test)]

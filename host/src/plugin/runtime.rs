@@ -95,7 +95,12 @@ impl<H: HostApi> Runtime<H> {
                 }
             })
             .map_err(|e| e.to_string())?;
-        Ok(Runtime { engine, linker, cache_dir, ticker })
+        Ok(Runtime {
+            engine,
+            linker,
+            cache_dir,
+            ticker,
+        })
     }
 
     /// Compiles a component (or loads its compiled code from the cache) and links it. Refuses
@@ -187,12 +192,26 @@ impl<H: HostApi> Runtime<H> {
         // The epoch stops a running plugin; the timeout also covers time spent in host calls.
         let budget = Duration::from_millis(deadline_ms) + Duration::from_millis(250);
         let outcome = tokio::time::timeout(budget, run).await;
-        let failure = |kind, reason: String| Failure { plugin: site.plugin.clone(), hook: site.hook.clone(), kind, reason };
+        let failure = |kind, reason: String| Failure {
+            plugin: site.plugin.clone(),
+            hook: site.hook.clone(),
+            kind,
+            reason,
+        };
         match outcome {
-            Err(_) => Err(failure(FailureKind::Timeout, format!("ran longer than its deadline of {deadline_ms} ms"))),
+            Err(_) => Err(failure(
+                FailureKind::Timeout,
+                format!("ran longer than its deadline of {deadline_ms} ms"),
+            )),
             Ok(Err(trap)) => {
                 let state = store.data();
-                Err(describe_trap(&trap, state, deadline_ms, limits.memory_mb, failure))
+                Err(describe_trap(
+                    &trap,
+                    state,
+                    deadline_ms,
+                    limits.memory_mb,
+                    failure,
+                ))
             }
             Ok(Ok(Err(failure))) => Err(failure),
             Ok(Ok(Ok(result))) => Ok((result, store.into_data().into_host())),
@@ -233,7 +252,9 @@ fn describe_trap<H: HostApi>(
     }
     let text = format!("{trap:#}");
     // A Rust panic writes its message to stderr before it traps: the most useful line there is.
-    let stderr = String::from_utf8_lossy(&state.stderr.contents()).trim().to_owned();
+    let stderr = String::from_utf8_lossy(&state.stderr.contents())
+        .trim()
+        .to_owned();
     let panic = stderr
         .lines()
         .skip_while(|line| !line.contains("panicked"))
@@ -241,7 +262,10 @@ fn describe_trap<H: HostApi>(
         .collect::<Vec<_>>()
         .join(" ");
     if !panic.is_empty() {
-        return failure(FailureKind::Trap, format!("panicked: {}", first_line(&panic)));
+        return failure(
+            FailureKind::Trap,
+            format!("panicked: {}", first_line(&panic)),
+        );
     }
     match trap.downcast_ref::<wasmtime::Trap>() {
         Some(wasmtime::Trap::Interrupt) => failure(
@@ -276,4 +300,3 @@ fn first_line(text: &str) -> String {
     let line = text.lines().next().unwrap_or(text);
     line.chars().take(300).collect()
 }
-

@@ -8,10 +8,10 @@ mod records;
 mod registry;
 
 pub use self::list::{DEFAULT_TOP, ListRequest, MAX_TOP, Page, record_json, record_text};
+pub use self::plugins::{PluginHost, PluginRegistry, PluginSettings, WorkspacePlugins};
 pub use self::records::{
     Actor, BulkMode, Change, MAX_BULK_ITEMS, Precondition, check_id, merge_patch,
 };
-pub use self::plugins::{PluginHost, PluginRegistry, PluginSettings, WorkspacePlugins};
 pub use self::registry::TypeRegistry;
 use crate::store::Store;
 

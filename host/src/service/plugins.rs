@@ -15,7 +15,7 @@ use crate::error::{Error, FieldError, Result};
 use crate::plugin::bindings::types as wit;
 use crate::plugin::manifest::LimitsRequest;
 use crate::plugin::{
-    BoxFuture, CallSite, Compiled, Failure, FailureKind, HostApi, HostCallError, Hook, Limits,
+    BoxFuture, CallSite, Compiled, Failure, FailureKind, Hook, HostApi, HostCallError, Limits,
     MAX_OUTPUT_BYTES, Manifest, PackageFiles, PluginManifest, QueryArgs, Runtime,
 };
 use crate::store::{StoredComponent, StoredPackage, StoredRecord, Tx};
@@ -63,14 +63,21 @@ impl WorkspacePlugins {
                     .map(|s| (s.priority, plugin.clone()))
             })
             .collect();
-        found.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.qualified.cmp(&b.1.qualified)));
+        found.sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| a.1.qualified.cmp(&b.1.qualified))
+        });
         found.into_iter().map(|(_, plugin)| plugin).collect()
     }
 
     /// Whether any plugin subscribes to one of `hooks` on `entity_type`.
     pub fn hooks_on(&self, entity_type: &str, hooks: &[Hook]) -> bool {
         self.plugins.iter().any(|plugin| {
-            plugin.manifest.hooks.iter().any(|s| s.entity_type == entity_type && hooks.contains(&s.hook))
+            plugin
+                .manifest
+                .hooks
+                .iter()
+                .any(|s| s.entity_type == entity_type && hooks.contains(&s.hook))
         })
     }
 
@@ -103,7 +110,10 @@ impl PluginRegistry {
     }
 
     fn forget(&self, workspace: &str) {
-        self.workspaces.write().expect("plugin registry lock").remove(workspace);
+        self.workspaces
+            .write()
+            .expect("plugin registry lock")
+            .remove(workspace);
     }
 }
 
@@ -116,7 +126,10 @@ fn fingerprint(packages: &[StoredPackage]) -> String {
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The admin's settings of one plugin: configuration and limit overrides.
@@ -133,7 +146,13 @@ impl App {
     /// The enabled plugins of a workspace, reloaded when another host (or this one) changed the
     /// packages.
     pub async fn workspace_plugins(&self, workspace: &str) -> Result<Arc<WorkspacePlugins>> {
-        let cached = self.plugins.workspaces.read().expect("plugin registry lock").get(workspace).cloned();
+        let cached = self
+            .plugins
+            .workspaces
+            .read()
+            .expect("plugin registry lock")
+            .get(workspace)
+            .cloned();
         if let Some(cached) = &cached
             && cached.checked_at.elapsed() < RECHECK
         {
@@ -149,28 +168,46 @@ impl App {
                 checked_at: Instant::now(),
                 plugins: cached.plugins.clone(),
             });
-            self.plugins.workspaces.write().expect("plugin registry lock").insert(workspace.to_owned(), fresh.clone());
+            self.plugins
+                .workspaces
+                .write()
+                .expect("plugin registry lock")
+                .insert(workspace.to_owned(), fresh.clone());
             return Ok(fresh);
         }
         let components = self.store.enabled_components(workspace).await?;
         let mut plugins = Vec::new();
         for package in packages.iter().filter(|p| p.enabled) {
-            let manifest: Manifest = serde_json::from_str(&package.manifest)
-                .map_err(|e| Error::Internal(format!("stored manifest of {}: {e}", package.name)))?;
+            let manifest: Manifest = serde_json::from_str(&package.manifest).map_err(|e| {
+                Error::Internal(format!("stored manifest of {}: {e}", package.name))
+            })?;
             let settings: HashMap<String, PluginSettings> =
                 serde_json::from_str(&package.settings).unwrap_or_default();
             for plugin in manifest.plugins {
-                let Some(component) = components.iter().find(|c| c.package == package.name && c.plugin == plugin.name) else {
-                    return Err(Error::Internal(format!("package {} has no component for plugin {}", package.name, plugin.name)));
+                let Some(component) = components
+                    .iter()
+                    .find(|c| c.package == package.name && c.plugin == plugin.name)
+                else {
+                    return Err(Error::Internal(format!(
+                        "package {} has no component for plugin {}",
+                        package.name, plugin.name
+                    )));
                 };
-                let bytes = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &component.base64)
-                    .map_err(|e| Error::Internal(format!("stored component of {}: {e}", plugin.name)))?;
+                let bytes = base64::Engine::decode(
+                    &base64::engine::general_purpose::STANDARD,
+                    &component.base64,
+                )
+                .map_err(|e| {
+                    Error::Internal(format!("stored component of {}: {e}", plugin.name))
+                })?;
                 let compiled = self
                     .plugins
                     .runtime
                     .compile(Arc::new(bytes), &component.sha256)
                     .await
-                    .map_err(|e| Error::Internal(format!("plugin {}/{}: {e}", package.name, plugin.name)))?;
+                    .map_err(|e| {
+                        Error::Internal(format!("plugin {}/{}: {e}", package.name, plugin.name))
+                    })?;
                 let own = settings.get(&plugin.name).cloned().unwrap_or_default();
                 let limits = Limits::resolve(&[plugin.limits.as_ref(), own.limits.as_ref()]);
                 let config = own.config.unwrap_or_else(|| json!({})).to_string();
@@ -184,8 +221,16 @@ impl App {
                 }));
             }
         }
-        let loaded = Arc::new(WorkspacePlugins { fingerprint: print, checked_at: Instant::now(), plugins });
-        self.plugins.workspaces.write().expect("plugin registry lock").insert(workspace.to_owned(), loaded.clone());
+        let loaded = Arc::new(WorkspacePlugins {
+            fingerprint: print,
+            checked_at: Instant::now(),
+            plugins,
+        });
+        self.plugins
+            .workspaces
+            .write()
+            .expect("plugin registry lock")
+            .insert(workspace.to_owned(), loaded.clone());
         Ok(loaded)
     }
 
@@ -197,15 +242,25 @@ impl App {
         upgrade: Option<&str>,
         actor: &Actor,
     ) -> Result<Value> {
-        let manifest_bytes = files.get(crate::plugin::package::MANIFEST_FILE).ok_or_else(|| {
-            Error::unprocessable(
-                "invalid_package",
-                "the package has no xrm-package.json at its root",
-                vec![FieldError::new("", "package", "xrm-package.json is missing")],
-            )
-        })?;
+        let manifest_bytes = files
+            .get(crate::plugin::package::MANIFEST_FILE)
+            .ok_or_else(|| {
+                Error::unprocessable(
+                    "invalid_package",
+                    "the package has no xrm-package.json at its root",
+                    vec![FieldError::new(
+                        "",
+                        "package",
+                        "xrm-package.json is missing",
+                    )],
+                )
+            })?;
         let manifest = Manifest::parse(manifest_bytes).map_err(|errors| {
-            Error::unprocessable("invalid_manifest", "the package manifest is not valid", errors)
+            Error::unprocessable(
+                "invalid_manifest",
+                "the package manifest is not valid",
+                errors,
+            )
         })?;
         if let Some(name) = upgrade
             && name != manifest.name
@@ -213,7 +268,11 @@ impl App {
             return Err(Error::unprocessable(
                 "invalid_manifest",
                 format!("the package is {:?}, not {name:?}", manifest.name),
-                vec![FieldError::new("/name", "const", format!("expected {name:?}"))],
+                vec![FieldError::new(
+                    "/name",
+                    "const",
+                    format!("expected {name:?}"),
+                )],
             ));
         }
         let mut components = Vec::new();
@@ -221,12 +280,25 @@ impl App {
         for (index, plugin) in manifest.plugins.iter().enumerate() {
             let path = format!("/plugins/{index}/component");
             let Some(bytes) = files.get(&plugin.component) else {
-                errors.push(FieldError::new(&path, "file", format!("{} is not in the package", plugin.component)));
+                errors.push(FieldError::new(
+                    &path,
+                    "file",
+                    format!("{} is not in the package", plugin.component),
+                ));
                 continue;
             };
             let sha256 = sha256_hex(bytes);
-            if let Err(problem) = self.plugins.runtime.compile(Arc::new(bytes.to_vec()), &sha256).await {
-                errors.push(FieldError::new(&path, "component", format!("{}: {problem}", plugin.component)));
+            if let Err(problem) = self
+                .plugins
+                .runtime
+                .compile(Arc::new(bytes.to_vec()), &sha256)
+                .await
+            {
+                errors.push(FieldError::new(
+                    &path,
+                    "component",
+                    format!("{}: {problem}", plugin.component),
+                ));
                 continue;
             }
             components.push(StoredComponent {
@@ -237,7 +309,11 @@ impl App {
             });
         }
         if !errors.is_empty() {
-            return Err(Error::unprocessable("invalid_package", "the package's components cannot be loaded", errors));
+            return Err(Error::unprocessable(
+                "invalid_package",
+                "the package's components cannot be loaded",
+                errors,
+            ));
         }
         let now = crate::clock::now();
         let mut tx = self.store.begin().await?;
@@ -246,7 +322,10 @@ impl App {
             (Some(_), None) => {
                 return Err(Error::conflict(
                     "package_exists",
-                    format!("package {:?} is already installed; upgrade it with PUT /api/v1/packages/{}", manifest.name, manifest.name),
+                    format!(
+                        "package {:?} is already installed; upgrade it with PUT /api/v1/packages/{}",
+                        manifest.name, manifest.name
+                    ),
                     vec![],
                 ));
             }
@@ -257,11 +336,23 @@ impl App {
                 if new_version <= old_version {
                     return Err(Error::conflict(
                         "version_not_newer",
-                        format!("version {} is not newer than the installed {}", manifest.version, old.version),
-                        vec![FieldError::new("/version", "minimum", format!("must be greater than {}", old.version))],
+                        format!(
+                            "version {} is not newer than the installed {}",
+                            manifest.version, old.version
+                        ),
+                        vec![FieldError::new(
+                            "/version",
+                            "minimum",
+                            format!("must be greater than {}", old.version),
+                        )],
                     ));
                 }
-                (old.installed_at.clone(), old.installed_by.clone(), old.settings.clone(), old.enabled)
+                (
+                    old.installed_at.clone(),
+                    old.installed_by.clone(),
+                    old.settings.clone(),
+                    old.enabled,
+                )
             }
             (None, None) => (now.clone(), actor.0.clone(), "{}".to_owned(), true),
         };
@@ -284,7 +375,10 @@ impl App {
     pub async fn list_packages(&self, workspace: &str) -> Result<Vec<Value>> {
         let packages = self.store.list_packages(workspace).await?;
         let components = self.store.enabled_components(workspace).await?;
-        Ok(packages.iter().map(|p| package_json(p, &components)).collect())
+        Ok(packages
+            .iter()
+            .map(|p| package_json(p, &components))
+            .collect())
     }
 
     pub async fn get_package(&self, workspace: &str, name: &str) -> Result<Value> {
@@ -295,9 +389,17 @@ impl App {
             .ok_or_else(|| Error::not_found(format!("package '{name}'")))
     }
 
-    pub async fn set_package_enabled(&self, workspace: &str, name: &str, enabled: bool) -> Result<Value> {
+    pub async fn set_package_enabled(
+        &self,
+        workspace: &str,
+        name: &str,
+        enabled: bool,
+    ) -> Result<Value> {
         let mut tx = self.store.begin().await?;
-        if !tx.set_package_enabled(workspace, name, enabled, &crate::clock::now()).await? {
+        if !tx
+            .set_package_enabled(workspace, name, enabled, &crate::clock::now())
+            .await?
+        {
             return Err(Error::not_found(format!("package '{name}'")));
         }
         tx.commit().await?;
@@ -326,20 +428,36 @@ impl App {
         let mut errors = Vec::new();
         for plugin in plugins.subscribed(&event.entity_type, Hook::Validate) {
             let host = self.plugin_host(workspace, &plugin, None, actor);
-            let site = CallSite { plugin: plugin.qualified.clone(), hook: "validate".into() };
+            let site = CallSite {
+                plugin: plugin.qualified.clone(),
+                hook: "validate".into(),
+            };
             let call_event = event.clone();
             let (found, _) = self
                 .plugins
                 .runtime
-                .invoke(&plugin.compiled, &site, host, plugin.limits, plugin.limits.sync_deadline_ms, move |instance, store| {
-                    Box::pin(async move {
-                        let found = instance.xrm_plugin_hooks().call_validate(store, &call_event).await?;
-                        Ok(Ok(found))
-                    })
-                })
+                .invoke(
+                    &plugin.compiled,
+                    &site,
+                    host,
+                    plugin.limits,
+                    plugin.limits.sync_deadline_ms,
+                    move |instance, store| {
+                        Box::pin(async move {
+                            let found = instance
+                                .xrm_plugin_hooks()
+                                .call_validate(store, &call_event)
+                                .await?;
+                            Ok(Ok(found))
+                        })
+                    },
+                )
                 .await
                 .map_err(plugin_failed)?;
-            let size: usize = found.iter().map(|e| e.path.len() + e.keyword.len() + e.message.len()).sum();
+            let size: usize = found
+                .iter()
+                .map(|e| e.path.len() + e.keyword.len() + e.message.len())
+                .sum();
             if found.len() > MAX_FIELD_ERRORS || size > MAX_OUTPUT_BYTES {
                 return Err(plugin_failed(Failure {
                     plugin: plugin.qualified.clone(),
@@ -351,7 +469,11 @@ impl App {
                     ),
                 }));
             }
-            errors.extend(found.into_iter().map(|e| FieldError::new(e.path, e.keyword, e.message)));
+            errors.extend(
+                found
+                    .into_iter()
+                    .map(|e| FieldError::new(e.path, e.keyword, e.message)),
+            );
         }
         Ok(errors)
     }
@@ -370,18 +492,31 @@ impl App {
         let mut changed = None;
         for plugin in plugins.subscribed(&event.entity_type, hook) {
             let host = self.plugin_host(workspace, &plugin, Some(tx), actor);
-            let site = CallSite { plugin: plugin.qualified.clone(), hook: hook.as_str().into() };
+            let site = CallSite {
+                plugin: plugin.qualified.clone(),
+                hook: hook.as_str().into(),
+            };
             let call_event = event.clone();
             let qualified = plugin.qualified.clone();
             let (outcome, host) = self
                 .plugins
                 .runtime
-                .invoke(&plugin.compiled, &site, host, plugin.limits, plugin.limits.sync_deadline_ms, move |instance, store| {
-                    Box::pin(async move {
-                        let outcome = instance.xrm_plugin_hooks().call_before_change(store, &call_event).await?;
-                        Ok(Ok(outcome))
-                    })
-                })
+                .invoke(
+                    &plugin.compiled,
+                    &site,
+                    host,
+                    plugin.limits,
+                    plugin.limits.sync_deadline_ms,
+                    move |instance, store| {
+                        Box::pin(async move {
+                            let outcome = instance
+                                .xrm_plugin_hooks()
+                                .call_before_change(store, &call_event)
+                                .await?;
+                            Ok(Ok(outcome))
+                        })
+                    },
+                )
                 .await
                 .map_err(plugin_failed)?;
             tx = host.tx.expect("a before hook keeps its transaction");
@@ -396,7 +531,10 @@ impl App {
                             plugin: qualified,
                             hook: hook.as_str().into(),
                             kind: FailureKind::Limit,
-                            reason: format!("returned a record of {} bytes; the limit is {MAX_OUTPUT_BYTES}", text.len()),
+                            reason: format!(
+                                "returned a record of {} bytes; the limit is {MAX_OUTPUT_BYTES}",
+                                text.len()
+                            ),
                         }));
                     }
                     let value: Value = serde_json::from_str(&text).map_err(|e| {
@@ -444,10 +582,20 @@ impl App {
                 .map_err(|e| Error::Internal(format!("action input schema: {e}")))?;
             let errors: Vec<FieldError> = validator
                 .iter_errors(&input)
-                .map(|e| FieldError::new(e.instance_path().to_string(), e.kind().keyword(), e.to_string()))
+                .map(|e| {
+                    FieldError::new(
+                        e.instance_path().to_string(),
+                        e.kind().keyword(),
+                        e.to_string(),
+                    )
+                })
                 .collect();
             if !errors.is_empty() {
-                return Err(Error::unprocessable("invalid_action_input", format!("the input of action {name} is not valid"), errors));
+                return Err(Error::unprocessable(
+                    "invalid_action_input",
+                    format!("the input of action {name} is not valid"),
+                    errors,
+                ));
             }
         }
         let tx = self.store.begin().await?;
@@ -459,19 +607,33 @@ impl App {
             input: input.to_string(),
             actor: actor.0.clone(),
         };
-        let site = CallSite { plugin: plugin.qualified.clone(), hook: format!("action {name}") };
+        let site = CallSite {
+            plugin: plugin.qualified.clone(),
+            hook: format!("action {name}"),
+        };
         let (outcome, host) = self
             .plugins
             .runtime
-            .invoke(&plugin.compiled, &site, host, plugin.limits, plugin.limits.async_deadline_ms, |instance, store| {
-                Box::pin(async move {
-                    let outcome = instance.xrm_plugin_hooks().call_run_action(store, &request).await?;
-                    Ok(Ok(outcome))
-                })
-            })
+            .invoke(
+                &plugin.compiled,
+                &site,
+                host,
+                plugin.limits,
+                plugin.limits.async_deadline_ms,
+                |instance, store| {
+                    Box::pin(async move {
+                        let outcome = instance
+                            .xrm_plugin_hooks()
+                            .call_run_action(store, &request)
+                            .await?;
+                        Ok(Ok(outcome))
+                    })
+                },
+            )
             .await
             .map_err(plugin_failed)?;
-        let output = outcome.map_err(|refusal| refused(&plugin.qualified, &format!("action {name}"), refusal))?;
+        let output = outcome
+            .map_err(|refusal| refused(&plugin.qualified, &format!("action {name}"), refusal))?;
         let output: Value = serde_json::from_str(&output).map_err(|e| {
             plugin_failed(Failure {
                 plugin: plugin.qualified.clone(),
@@ -480,11 +642,20 @@ impl App {
                 reason: format!("returned output that is not JSON: {e}"),
             })
         })?;
-        host.tx.expect("an action keeps its transaction").commit().await?;
+        host.tx
+            .expect("an action keeps its transaction")
+            .commit()
+            .await?;
         Ok(output)
     }
 
-    fn plugin_host(&self, workspace: &str, plugin: &LoadedPlugin, tx: Option<Tx>, actor: &Actor) -> PluginHost {
+    fn plugin_host(
+        &self,
+        workspace: &str,
+        plugin: &LoadedPlugin,
+        tx: Option<Tx>,
+        actor: &Actor,
+    ) -> PluginHost {
         PluginHost {
             app: self.me.upgrade().expect("the app outlives its requests"),
             workspace: workspace.to_owned(),
@@ -526,11 +697,17 @@ fn refused(plugin: &str, hook: &str, refusal: wit::Refusal) -> Error {
         wit::Refusal::Invalid(errors) => Error::unprocessable(
             "refused_by_plugin",
             format!("plugin {plugin} refused the record in {hook}"),
-            errors.into_iter().map(|e| FieldError::new(e.path, e.keyword, e.message)).collect(),
+            errors
+                .into_iter()
+                .map(|e| FieldError::new(e.path, e.keyword, e.message))
+                .collect(),
         ),
         wit::Refusal::Conflict(message) => Error::conflict(
             "refused_by_plugin",
-            format!("plugin {plugin} refused the operation in {hook}: {}", message.chars().take(1000).collect::<String>()),
+            format!(
+                "plugin {plugin} refused the operation in {hook}: {}",
+                message.chars().take(1000).collect::<String>()
+            ),
             vec![],
         ),
     }
@@ -546,7 +723,9 @@ fn package_json(package: &StoredPackage, components: &[StoredComponent]) -> Valu
             let mut plugin = plugin.clone();
             let sha = components
                 .iter()
-                .find(|c| c.package == package.name && Some(c.plugin.as_str()) == plugin["name"].as_str())
+                .find(|c| {
+                    c.package == package.name && Some(c.plugin.as_str()) == plugin["name"].as_str()
+                })
                 .map(|c| c.sha256.clone());
             plugin["sha256"] = sha.map(Value::String).unwrap_or(Value::Null);
             plugin
@@ -591,7 +770,11 @@ impl PluginHost {
     }
 
     fn may_read(&self, entity_type: &str) -> std::result::Result<(), HostCallError> {
-        if self.capabilities.may_read(entity_type) { Ok(()) } else { Err(self.denied("read", entity_type)) }
+        if self.capabilities.may_read(entity_type) {
+            Ok(())
+        } else {
+            Err(self.denied("read", entity_type))
+        }
     }
 
     fn may_write(&self, entity_type: &str) -> std::result::Result<(), HostCallError> {
@@ -612,7 +795,9 @@ fn call_error(error: Error) -> HostCallError {
     match error {
         Error::NotFound { what } => HostCallError::NotFound(format!("{what} not found")),
         Error::BadRequest { detail, .. } => HostCallError::BadRequest(detail),
-        Error::Unprocessable { errors, detail, .. } if errors.is_empty() => HostCallError::BadRequest(detail),
+        Error::Unprocessable { errors, detail, .. } if errors.is_empty() => {
+            HostCallError::BadRequest(detail)
+        }
         Error::Unprocessable { errors, .. } => HostCallError::Invalid(errors),
         Error::Conflict { detail, .. } => HostCallError::Conflict(detail),
         Error::PreconditionFailed { .. } => HostCallError::Conflict(error.to_string()),
@@ -628,21 +813,39 @@ fn parse_json(text: &str) -> std::result::Result<Value, HostCallError> {
 }
 
 impl HostApi for PluginHost {
-    fn get_record<'a>(&'a mut self, entity_type: &'a str, id: &'a str) -> BoxFuture<'a, std::result::Result<Option<String>, HostCallError>> {
+    fn get_record<'a>(
+        &'a mut self,
+        entity_type: &'a str,
+        id: &'a str,
+    ) -> BoxFuture<'a, std::result::Result<Option<String>, HostCallError>> {
         Box::pin(async move {
             self.may_read(entity_type)?;
             if super::check_id(id).is_err() {
                 return Ok(None);
             }
             let found = match &mut self.tx {
-                Some(tx) => tx.get_record_for_update(&self.workspace, id).await.map_err(call_error)?,
-                None => self.app.store.get_record(&self.workspace, id).await.map_err(call_error)?,
+                Some(tx) => tx
+                    .get_record_for_update(&self.workspace, id)
+                    .await
+                    .map_err(call_error)?,
+                None => self
+                    .app
+                    .store
+                    .get_record(&self.workspace, id)
+                    .await
+                    .map_err(call_error)?,
             };
-            Ok(found.filter(|r| r.entity_type == entity_type).map(|r| super::record_text(&r)))
+            Ok(found
+                .filter(|r| r.entity_type == entity_type)
+                .map(|r| super::record_text(&r)))
         })
     }
 
-    fn query_records<'a>(&'a mut self, entity_type: &'a str, query: QueryArgs) -> BoxFuture<'a, std::result::Result<Vec<String>, HostCallError>> {
+    fn query_records<'a>(
+        &'a mut self,
+        entity_type: &'a str,
+        query: QueryArgs,
+    ) -> BoxFuture<'a, std::result::Result<Vec<String>, HostCallError>> {
         Box::pin(async move {
             self.may_read(entity_type)?;
             let request = ListRequest {
@@ -651,40 +854,71 @@ impl HostApi for PluginHost {
                 top: Some(query.top.unwrap_or(50).min(MAX_QUERY_TOP).to_string()),
                 ..ListRequest::default()
             };
-            let page = self.app.list_records(&self.workspace, entity_type, &request, None).await.map_err(call_error)?;
+            let page = self
+                .app
+                .list_records(&self.workspace, entity_type, &request, None)
+                .await
+                .map_err(call_error)?;
             Ok(page.records)
         })
     }
 
-    fn create_record<'a>(&'a mut self, entity_type: &'a str, data: &'a str) -> BoxFuture<'a, std::result::Result<String, HostCallError>> {
+    fn create_record<'a>(
+        &'a mut self,
+        entity_type: &'a str,
+        data: &'a str,
+    ) -> BoxFuture<'a, std::result::Result<String, HostCallError>> {
         Box::pin(async move {
             self.may_write(entity_type)?;
             let body = parse_json(data)?;
             let tx = self.tx.as_mut().expect("checked by may_write");
-            let record = self.app.create_in(tx, &self.workspace, entity_type, body, &self.actor).await.map_err(call_error)?;
-            Ok(super::record_text(&record))
-        })
-    }
-
-    fn update_record<'a>(&'a mut self, entity_type: &'a str, id: &'a str, patch: &'a str) -> BoxFuture<'a, std::result::Result<String, HostCallError>> {
-        Box::pin(async move {
-            self.may_write(entity_type)?;
-            let patch = parse_json(patch)?;
-            let tx = self.tx.as_mut().expect("checked by may_write");
             let record = self
                 .app
-                .update_in(tx, &self.workspace, entity_type, id, Change::MergePatch(patch), &self.actor)
+                .create_in(tx, &self.workspace, entity_type, body, &self.actor)
                 .await
                 .map_err(call_error)?;
             Ok(super::record_text(&record))
         })
     }
 
-    fn delete_record<'a>(&'a mut self, entity_type: &'a str, id: &'a str) -> BoxFuture<'a, std::result::Result<(), HostCallError>> {
+    fn update_record<'a>(
+        &'a mut self,
+        entity_type: &'a str,
+        id: &'a str,
+        patch: &'a str,
+    ) -> BoxFuture<'a, std::result::Result<String, HostCallError>> {
+        Box::pin(async move {
+            self.may_write(entity_type)?;
+            let patch = parse_json(patch)?;
+            let tx = self.tx.as_mut().expect("checked by may_write");
+            let record = self
+                .app
+                .update_in(
+                    tx,
+                    &self.workspace,
+                    entity_type,
+                    id,
+                    Change::MergePatch(patch),
+                    &self.actor,
+                )
+                .await
+                .map_err(call_error)?;
+            Ok(super::record_text(&record))
+        })
+    }
+
+    fn delete_record<'a>(
+        &'a mut self,
+        entity_type: &'a str,
+        id: &'a str,
+    ) -> BoxFuture<'a, std::result::Result<(), HostCallError>> {
         Box::pin(async move {
             self.may_write(entity_type)?;
             let tx = self.tx.as_mut().expect("checked by may_write");
-            self.app.delete_in(tx, &self.workspace, entity_type, id, &self.actor).await.map_err(call_error)
+            self.app
+                .delete_in(tx, &self.workspace, entity_type, id, &self.actor)
+                .await
+                .map_err(call_error)
         })
     }
 

@@ -8,9 +8,9 @@ use serde_json::{Map, Value};
 
 use super::App;
 use super::plugins::{WorkspacePlugins, record_event};
+use crate::error::{Error, FieldError, ItemError, Result};
 use crate::plugin::Hook;
 use crate::plugin::bindings::types::Operation;
-use crate::error::{Error, FieldError, ItemError, Result};
 use crate::schema::{EntityType, OnDelete, SYSTEM_FIELDS};
 use crate::store::{Dialect, InsertCommand, SearchText, StoredRecord, Tx};
 
@@ -172,7 +172,15 @@ impl App {
             check_precondition(&precondition, current.version)?;
             if hooked {
                 return self
-                    .update_with_plugins(&plugins, tx, workspace, &entity_type, current, change, actor)
+                    .update_with_plugins(
+                        &plugins,
+                        tx,
+                        workspace,
+                        &entity_type,
+                        current,
+                        change,
+                        actor,
+                    )
                     .await;
             }
             let record = self
@@ -212,7 +220,14 @@ impl App {
         check_precondition(&precondition, current.version)?;
         let plugins = self.workspace_plugins(workspace).await?;
         if plugins.hooks_on(type_name, &[Hook::BeforeDelete]) {
-            let event = record_event(type_name, Operation::Delete, id, None, Some(&current), actor);
+            let event = record_event(
+                type_name,
+                Operation::Delete,
+                id,
+                None,
+                Some(&current),
+                actor,
+            );
             tx = self
                 .plugin_before(&plugins, workspace, Hook::BeforeDelete, event, tx, actor)
                 .await?
@@ -370,8 +385,18 @@ impl App {
         let (id, data) = split_body(&body)?;
         let mut errors = new_record_errors(&entity_type, &data);
         let draft = new_stored_record(&entity_type, &NewRecord { id, data }, actor);
-        let event = record_event(type_name, Operation::Create, &draft.id, Some(&draft), None, actor);
-        errors.extend(self.plugin_validate(plugins, workspace, &event, actor).await?);
+        let event = record_event(
+            type_name,
+            Operation::Create,
+            &draft.id,
+            Some(&draft),
+            None,
+            actor,
+        );
+        errors.extend(
+            self.plugin_validate(plugins, workspace, &event, actor)
+                .await?,
+        );
         if !errors.is_empty() {
             return Err(invalid_record(&entity_type, errors));
         }
@@ -395,7 +420,10 @@ impl App {
             None => serde_json::from_str(&draft.data)
                 .map_err(|e| Error::Internal(format!("a draft record is not JSON: {e}")))?,
         };
-        let new = NewRecord { id: Some(draft.id.clone()), data };
+        let new = NewRecord {
+            id: Some(draft.id.clone()),
+            data,
+        };
         let record = Self::insert_in_tx(&mut tx, workspace, &entity_type, new, actor)
             .await?
             .ok_or_else(|| schema_churn(type_name))?;
@@ -433,7 +461,10 @@ impl App {
             Some(&current),
             actor,
         );
-        errors.extend(self.plugin_validate(plugins, workspace, &event, actor).await?);
+        errors.extend(
+            self.plugin_validate(plugins, workspace, &event, actor)
+                .await?,
+        );
         if !errors.is_empty() {
             return Err(invalid_record(entity_type, errors));
         }
@@ -452,7 +483,14 @@ impl App {
             None => data,
         };
         let record = self
-            .replace_in(&mut tx, workspace, entity_type, current, Change::Replace(data), actor)
+            .replace_in(
+                &mut tx,
+                workspace,
+                entity_type,
+                current,
+                Change::Replace(data),
+                actor,
+            )
             .await?;
         tx.commit().await?;
         Ok(record)
@@ -492,7 +530,8 @@ impl App {
             .await?
             .filter(|record| record.entity_type == entity_type.name)
             .ok_or_else(|| Error::not_found(format!("{type_name} record '{id}'")))?;
-        self.replace_in(tx, workspace, &entity_type, current, change, actor).await
+        self.replace_in(tx, workspace, &entity_type, current, change, actor)
+            .await
     }
 
     /// A delete inside a plugin's transaction (host call), with the on-delete rules.
@@ -512,7 +551,16 @@ impl App {
             .filter(|record| record.entity_type == entity_type.name)
             .ok_or_else(|| Error::not_found(format!("{type_name} record '{id}'")))?;
         let mut visited = HashSet::new();
-        delete_cascading(tx, workspace, &all_types, &entity_type.name, id, actor, &mut visited).await
+        delete_cascading(
+            tx,
+            workspace,
+            &all_types,
+            &entity_type.name,
+            id,
+            actor,
+            &mut visited,
+        )
+        .await
     }
 
     /// Writes a prepared record after checking its lookups in the transaction.

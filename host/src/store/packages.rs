@@ -34,7 +34,7 @@ fn package_columns(dialect: Dialect) -> &'static str {
             "name, version, enabled, manifest, installed_at, updated_at, installed_by, settings"
         }
         Dialect::Postgres => {
-            "name, version, enabled::int8, manifest::text, installed_at, updated_at, installed_by, settings::text"
+            "name, version, (CASE WHEN enabled THEN 1 ELSE 0 END)::int8, manifest::text, installed_at, updated_at, installed_by, settings::text"
         }
     }
 }
@@ -85,7 +85,7 @@ impl Store {
         let dialect = self.dialect();
         let mut sql = SqlBuilder::new(dialect);
         sql.push(
-            "SELECT c.plugin, c.package, 0, c.component, c.sha256, c.sha256, c.sha256, c.sha256 \
+            "SELECT c.plugin, c.package, CAST(0 AS BIGINT), c.component, c.sha256, c.sha256, c.sha256, c.sha256 \
              FROM plugin_components c JOIN packages p \
              ON p.workspace_id = c.workspace_id AND p.name = c.package \
              WHERE c.workspace_id = ",
@@ -109,7 +109,11 @@ impl Store {
 
 impl Tx {
     /// A package, locked for the rest of the transaction on PostgreSQL.
-    pub async fn get_package(&mut self, workspace: &str, name: &str) -> Result<Option<StoredPackage>> {
+    pub async fn get_package(
+        &mut self,
+        workspace: &str,
+        name: &str,
+    ) -> Result<Option<StoredPackage>> {
         let dialect = self.dialect();
         let mut sql = SqlBuilder::new(dialect);
         sql.push("SELECT ")
@@ -180,7 +184,13 @@ impl Tx {
     }
 
     /// Turns a package on or off; `false` when there is no such package.
-    pub async fn set_package_enabled(&mut self, workspace: &str, name: &str, enabled: bool, now: &str) -> Result<bool> {
+    pub async fn set_package_enabled(
+        &mut self,
+        workspace: &str,
+        name: &str,
+        enabled: bool,
+        now: &str,
+    ) -> Result<bool> {
         let mut sql = SqlBuilder::new(self.dialect());
         sql.push("UPDATE packages SET enabled = ")
             .bind(SqlValue::Bool(enabled))
@@ -197,7 +207,11 @@ impl Tx {
     pub async fn delete_package(&mut self, workspace: &str, name: &str) -> Result<bool> {
         let dialect = self.dialect();
         for table in ["plugin_components", "packages"] {
-            let column = if table == "packages" { "name" } else { "package" };
+            let column = if table == "packages" {
+                "name"
+            } else {
+                "package"
+            };
             let mut sql = SqlBuilder::new(dialect);
             sql.push("DELETE FROM ")
                 .push(table)

@@ -12,46 +12,6 @@ mod escalate;
 mod sla;
 mod time;
 
-/// `xrm_sdk::export_plugin!` with the one path the SDK gets wrong: its last line calls
-/// `$crate::__export_plugin_world!`, but wit-bindgen defines that macro as
-/// `$crate::bindings::__export_plugin_world!`, so the SDK's macro does not compile anywhere.
-/// Delete this and call `export_plugin!(ComplaintSla)` once the SDK is fixed.
-// rustfmt mis-indents the wit-bindgen call below (its `with_types_in` is not Rust syntax).
-#[rustfmt::skip]
-macro_rules! export_plugin_patched {
-    ($plugin:ty) => {
-        const _: () = {
-            use xrm_sdk::__private as adapter;
-            use xrm_sdk::bindings::xrm::plugin::types as wit;
-
-            struct Exports;
-
-            impl xrm_sdk::bindings::exports::xrm::plugin::hooks::Guest for Exports {
-                fn validate(event: wit::RecordEvent) -> Vec<wit::FieldError> {
-                    adapter::validate::<$plugin>(event)
-                }
-                fn before_change(event: wit::RecordEvent) -> Result<Option<String>, wit::Refusal> {
-                    adapter::before_change::<$plugin>(event)
-                }
-                fn after_change(event: wit::RecordEvent) -> Result<(), String> {
-                    adapter::after_change::<$plugin>(event)
-                }
-                fn run_action(request: wit::ActionRequest) -> Result<String, wit::Refusal> {
-                    adapter::action::<$plugin>(request)
-                }
-                fn run_report(request: wit::ReportRequest) -> Result<wit::Report, String> {
-                    adapter::report::<$plugin>(request)
-                }
-                fn schedule(event: wit::ScheduleEvent) -> Result<(), String> {
-                    adapter::schedule::<$plugin>(event)
-                }
-            }
-
-            xrm_sdk::bindings::__export_plugin_world!(Exports with_types_in xrm_sdk::bindings);
-        };
-    };
-}
-
 use xrm_sdk::prelude::*;
 
 use crate::time::Instant;
@@ -59,7 +19,7 @@ use crate::time::Instant;
 /// The entity type this plugin's hooks, action and schedule are declared for in its manifest.
 const COMPLAINT: &str = "complaint";
 
-/// Statuses of a complaint still being worked on (`x-xrm.state_machine` of complaint.json);
+/// Statuses of a complaint still being worked on (of the `status` enum in complaint.json);
 /// the sweep looks at these only.
 const OPEN_STATUSES: [&str; 4] = ["new", "open", "in_progress", "waiting_on_customer"];
 
@@ -68,7 +28,7 @@ const OPEN_STATUSES: [&str; 4] = ["new", "open", "in_progress", "waiting_on_cust
 const FINISHED_STATUSES: [&str; 2] = ["resolved", "closed"];
 
 /// The complaint-sla plugin; the host calls it through the exports made by
-/// [`export_plugin_patched!`], one fresh instance per call, so it keeps no state.
+/// [`export_plugin!`], one fresh instance per call, so it keeps no state.
 pub struct ComplaintSla;
 
 impl Plugin for ComplaintSla {
@@ -107,7 +67,7 @@ impl Plugin for ComplaintSla {
     }
 }
 
-export_plugin_patched!(ComplaintSla);
+export_plugin!(ComplaintSla);
 
 /// A top-level string field of a record; null and other types count as absent.
 fn str_field<'a>(record: &'a Value, name: &str) -> Option<&'a str> {
@@ -257,6 +217,30 @@ mod tests {
             ..event
         };
         assert_eq!(ComplaintSla::schedule(&event), Ok(()));
+    }
+
+    #[test]
+    fn open_and_finished_statuses_are_the_schema_s() {
+        let schema: Value =
+            serde_json::from_str(include_str!("../../../entity-schemas/complaint.json")).unwrap();
+        let mut statuses: Vec<&str> = OPEN_STATUSES
+            .iter()
+            .chain(&FINISHED_STATUSES)
+            .copied()
+            .collect();
+        statuses.sort_unstable();
+        let mut expected: Vec<&str> = schema["properties"]["status"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        expected.sort_unstable();
+        assert_eq!(statuses, expected);
+        // Finished complaints leave only towards each other or back to open (reopening).
+        let transitions = &schema["x-xrm"]["state_machine"]["transitions"];
+        assert_eq!(transitions["resolved"], json!(["closed", "open"]));
+        assert_eq!(transitions["closed"], json!([]));
     }
 
     #[test]

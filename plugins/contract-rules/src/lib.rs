@@ -12,46 +12,6 @@ mod date;
 mod renew;
 mod status;
 
-/// `xrm_sdk::export_plugin!` with the one path the SDK gets wrong: its last line calls
-/// `$crate::__export_plugin_world!`, but wit-bindgen defines that macro as
-/// `$crate::bindings::__export_plugin_world!`, so the SDK's macro does not compile anywhere.
-/// Delete this and call `export_plugin!(ContractRules)` once the SDK is fixed.
-// rustfmt mis-indents the wit-bindgen call below (its `with_types_in` is not Rust syntax).
-#[rustfmt::skip]
-macro_rules! export_plugin_patched {
-    ($plugin:ty) => {
-        const _: () = {
-            use xrm_sdk::__private as adapter;
-            use xrm_sdk::bindings::xrm::plugin::types as wit;
-
-            struct Exports;
-
-            impl xrm_sdk::bindings::exports::xrm::plugin::hooks::Guest for Exports {
-                fn validate(event: wit::RecordEvent) -> Vec<wit::FieldError> {
-                    adapter::validate::<$plugin>(event)
-                }
-                fn before_change(event: wit::RecordEvent) -> Result<Option<String>, wit::Refusal> {
-                    adapter::before_change::<$plugin>(event)
-                }
-                fn after_change(event: wit::RecordEvent) -> Result<(), String> {
-                    adapter::after_change::<$plugin>(event)
-                }
-                fn run_action(request: wit::ActionRequest) -> Result<String, wit::Refusal> {
-                    adapter::action::<$plugin>(request)
-                }
-                fn run_report(request: wit::ReportRequest) -> Result<wit::Report, String> {
-                    adapter::report::<$plugin>(request)
-                }
-                fn schedule(event: wit::ScheduleEvent) -> Result<(), String> {
-                    adapter::schedule::<$plugin>(event)
-                }
-            }
-
-            xrm_sdk::bindings::__export_plugin_world!(Exports with_types_in xrm_sdk::bindings);
-        };
-    };
-}
-
 use xrm_sdk::prelude::*;
 
 use crate::date::Date;
@@ -92,7 +52,7 @@ impl Plugin for ContractRules {
     }
 }
 
-export_plugin_patched!(ContractRules);
+export_plugin!(ContractRules);
 
 /// A date field of a record, when present and a valid `YYYY-MM-DD` date. Malformed dates are
 /// the schema's to report, so the rules here skip them rather than add a second error.

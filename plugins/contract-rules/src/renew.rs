@@ -6,7 +6,6 @@
 use xrm_sdk::prelude::*;
 
 use crate::CONTRACT;
-use crate::date::Date;
 
 /// Fields the host maintains; a new record must not carry the old one's.
 const SYSTEM_FIELDS: [&str; 6] = [
@@ -98,8 +97,9 @@ fn refused(doing: &str, error: HostError) -> Refusal {
 }
 
 /// Passes a successful update of the old contract; after a failed one, deletes the follow-up
-/// `new_id` so a failed renewal leaves no contract behind, whether or not the host runs an
-/// action's writes in one transaction (the plugin API does not say).
+/// `new_id` so a failed renewal leaves no contract behind. This host runs an action and its
+/// writes in one transaction, which a refusal rolls back anyway; the plugin API (WIT) does not
+/// promise that for actions, so the plugin does not rely on it.
 fn undo_on_failure(
     marked: Result<Value, HostError>,
     new_id: &str,
@@ -141,7 +141,7 @@ pub fn renew(request: &ActionRequest) -> Result<Value, Refusal> {
         ))
     })?;
     let start = old_end.add_days(1);
-    let end: Date = start.last_day_of_term(input.months);
+    let end = start.last_day_of_term(input.months);
     let number = renewal_number(old_number, start.year())
         .filter(|_| end.year() <= 9999)
         .ok_or_else(|| {

@@ -48,46 +48,72 @@ impl Plugin for Hostile {
             }
             "recurse" => {
                 let depth = recurse(0);
-                vec![FieldError::new("", "recurse", format!("returned at depth {depth}"))]
+                vec![FieldError::new(
+                    "",
+                    "recurse",
+                    format!("returned at depth {depth}"),
+                )]
             }
             "shadow-stack" => {
                 let depth = recurse_with_buffer(0, [1u8; 256]);
-                vec![FieldError::new("", "recurse", format!("returned at depth {depth}"))]
+                vec![FieldError::new(
+                    "",
+                    "recurse",
+                    format!("returned at depth {depth}"),
+                )]
             }
             "panic" => panic!("the hostile plugin panics on purpose"),
             "huge" => (0..20_000)
-                .map(|i| FieldError::new("/mode", "huge", format!("error number {i} {}", "x".repeat(100))))
+                .map(|i| {
+                    FieldError::new(
+                        "/mode",
+                        "huge",
+                        format!("error number {i} {}", "x".repeat(100)),
+                    )
+                })
                 .collect(),
-            "undeclared-read" => match host::get_record("customer", "00000000-0000-7000-8000-000000000001") {
-                Err(error) => vec![FieldError::new("/mode", "host-error", error.to_string())],
-                Ok(_) => vec![FieldError::new("/mode", "host-error", "the host let an undeclared read through")],
-            },
-            "host-call-storm" => {
-                loop {
-                    let _ = std::hint::black_box(host::now());
-                    host::log(host::Level::Trace, "storm");
+            "undeclared-read" => {
+                match host::get_record("customer", "00000000-0000-7000-8000-000000000001") {
+                    Err(error) => vec![FieldError::new("/mode", "host-error", error.to_string())],
+                    Ok(_) => vec![FieldError::new(
+                        "/mode",
+                        "host-error",
+                        "the host let an undeclared read through",
+                    )],
                 }
             }
+            "host-call-storm" => loop {
+                let _ = std::hint::black_box(host::now());
+                host::log(host::Level::Trace, "storm");
+            },
             _ => Vec::new(),
         }
     }
 
     fn before_change(event: &RecordEvent) -> Result<Option<Value>, Refusal> {
         match mode(event).as_str() {
-            "undeclared-write" => match host::create_record("customer", &json!({"name": "Smuggled"})) {
-                Err(error) => Err(Refusal::Conflict(error.to_string())),
-                Ok(_) => Ok(None),
-            },
+            "undeclared-write" => {
+                match host::create_record("customer", &json!({"name": "Smuggled"})) {
+                    Err(error) => Err(Refusal::Conflict(error.to_string())),
+                    Ok(_) => Ok(None),
+                }
+            }
             "bad-json" => Ok(Some(Value::String("not an object".into()))),
             "write-then-refuse" => {
                 // A write the plugin may make, then a refusal: the write must roll back with it.
-                host::create_record("hostile_target", &json!({"name": "side effect", "mode": "side-effect"}))
-                    .map_err(|e| Refusal::Conflict(e.to_string()))?;
+                host::create_record(
+                    "hostile_target",
+                    &json!({"name": "side effect", "mode": "side-effect"}),
+                )
+                .map_err(|e| Refusal::Conflict(e.to_string()))?;
                 Err(Refusal::Conflict("refusing after a write".into()))
             }
             "write-then-trap" => {
-                host::create_record("hostile_target", &json!({"name": "side effect", "mode": "side-effect"}))
-                    .map_err(|e| Refusal::Conflict(e.to_string()))?;
+                host::create_record(
+                    "hostile_target",
+                    &json!({"name": "side effect", "mode": "side-effect"}),
+                )
+                .map_err(|e| Refusal::Conflict(e.to_string()))?;
                 panic!("trapping after a write")
             }
             "stamp" => {
