@@ -199,3 +199,88 @@ fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
     }
     builder.into_inner().unwrap()
 }
+
+/// The first demo customer's id.
+async fn a_customer(server: &TestServer) -> String {
+    let customers = server.list("customer", &[("$top", "1")]).await;
+    customers.values()[0]["id"]
+        .as_str()
+        .expect("demo customers")
+        .to_owned()
+}
+
+both_backends! {
+    async fn contract_rules_validate_derive_status_and_renew(server: &TestServer) args ["--demo"] {
+        server.install_package("contract-rules").await.expect_status(201);
+        let customer = a_customer(server).await;
+        let contract = |number: &str, start: &str, end: &str| json!({
+            "contract_number": number, "title": "Maintenance", "customer_id": customer,
+            "status": "draft", "start_date": start, "end_date": end, "value": 1200, "currency": "EUR"
+        });
+
+        // The plugin's rule joins the schema's errors in one response; nothing is written.
+        let before = server.count("contract").await;
+        let mut bad = contract("CTR-2031-0001", "2031-06-01", "2031-01-01");
+        bad["currency"] = json!("euro");
+        let refused = server.post_json("/api/v1/records/contract", &bad).await;
+        refused.expect_problem(422, "validation_failed");
+        let paths = refused.error_paths();
+        assert!(paths.contains(&"/end_date".to_owned()) && paths.contains(&"/currency".to_owned()), "{}", refused.text);
+        assert_eq!(server.count("contract").await, before);
+
+        // A valid contract is stored; an active one far from its end stays active.
+        let created = server.post_json("/api/v1/records/contract", &contract("CTR-2031-0002", "2031-01-01", "2031-12-31")).await;
+        created.expect_status(201);
+        let id = created.body["id"].as_str().unwrap().to_owned();
+        let active = server.patch_json(&format!("/api/v1/records/contract/{id}"), &json!({"status": "active"})).await;
+        active.expect_status(200);
+        assert_eq!(active.body["status"], "active");
+
+        // The renew action: its input is checked, then a follow-up contract is created and the
+        // old one marked renewed, in one transaction.
+        let path = format!("/api/v1/records/contract/{id}/actions/renew");
+        server.post_json(&path, &json!({"months": 0})).await.expect_problem(422, "invalid_action_input");
+        let renewed = server.post_json(&path, &json!({"months": 12})).await;
+        renewed.expect_status(200);
+        let new_id = renewed.body["renewed_contract_id"].as_str().expect(&renewed.text).to_owned();
+        let old = server.get(&format!("/api/v1/records/contract/{id}")).await;
+        assert_eq!(old.body["status"], "renewed");
+        let new = server.get(&format!("/api/v1/records/contract/{new_id}")).await;
+        assert_eq!(new.body["renewed_from_id"], id.as_str());
+        assert_eq!(new.body["start_date"], "2032-01-01");
+        assert_eq!(new.body["end_date"], "2032-12-31");
+        assert_eq!(new.body["created_by"], "plugin:contract-rules/contract-rules");
+
+        // Renewing again is refused by the plugin, and nothing changes.
+        let count = server.count("contract").await;
+        server.post_json(&path, &json!({"months": 12})).await.expect_problem(409, "refused_by_plugin");
+        assert_eq!(server.count("contract").await, count);
+        server.post_json("/api/v1/records/contract/00000000-0000-7000-8000-000000000000/actions/renew", &json!({"months": 1}))
+            .await
+            .expect_problem(404, "not_found");
+        server.post_json(&format!("/api/v1/records/contract/{id}/actions/nope"), &json!({})).await.expect_problem(404, "not_found");
+    }
+}
+
+both_backends! {
+    async fn complaint_sla_sets_the_deadline_and_escalates(server: &TestServer) args ["--demo"] {
+        server.install_package("complaint-sla").await.expect_status(201);
+        let customer = a_customer(server).await;
+        let created = server.post_json("/api/v1/records/complaint", &json!({
+            "case_number": "CASE-990001", "subject": "Invoice charged twice", "customer_id": customer,
+            "priority": "high", "status": "new", "opened_at": "2031-03-02T08:00:00.000000Z"
+        })).await;
+        created.expect_status(201);
+        assert_eq!(created.body["sla_due_at"], "2031-03-02T16:00:00.000000Z", "high = 8 hours");
+        let id = created.body["id"].as_str().unwrap().to_owned();
+
+        let path = format!("/api/v1/records/complaint/{id}/actions/escalate");
+        let escalated = server.post_json(&path, &json!({"reason": "customer called three times"})).await;
+        escalated.expect_status(200);
+        let stored = server.get(&format!("/api/v1/records/complaint/{id}")).await;
+        assert_eq!(stored.body["escalated"], true);
+        assert_eq!(stored.body["priority"], "critical");
+        assert_eq!(stored.body["sla_due_at"], "2031-03-02T12:00:00.000000Z", "critical = 4 hours");
+        server.post_json(&path, &json!({"reason": "again"})).await.expect_problem(409, "refused_by_plugin");
+    }
+}
