@@ -1,0 +1,172 @@
+//! Criterion benchmarks of one plugin invocation — a fresh instance from the pre-linked
+//! component, the call, the result — with no database behind the host calls.
+//! Needs the built components: `scripts/build-plugins`, then
+//! `cargo bench -p xrm-host --bench plugins`.
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use serde_json::{Value, json};
+use xrm::plugin::bindings::types::{Operation, RecordEvent};
+use xrm::plugin::{
+    BoxFuture, CallSite, Compiled, HostApi, HostCallError, Limits, QueryArgs, Runtime,
+};
+
+/// Host calls that answer nothing: the benchmark measures the sandbox, not a database.
+struct NullHost;
+
+impl HostApi for NullHost {
+    fn get_record<'a>(
+        &'a mut self,
+        _: &'a str,
+        _: &'a str,
+    ) -> BoxFuture<'a, Result<Option<String>, HostCallError>> {
+        Box::pin(async { Ok(None) })
+    }
+    fn query_records<'a>(
+        &'a mut self,
+        _: &'a str,
+        _: QueryArgs,
+    ) -> BoxFuture<'a, Result<Vec<String>, HostCallError>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+    fn create_record<'a>(
+        &'a mut self,
+        _: &'a str,
+        data: &'a str,
+    ) -> BoxFuture<'a, Result<String, HostCallError>> {
+        Box::pin(async move { Ok(data.to_owned()) })
+    }
+    fn update_record<'a>(
+        &'a mut self,
+        _: &'a str,
+        _: &'a str,
+        patch: &'a str,
+    ) -> BoxFuture<'a, Result<String, HostCallError>> {
+        Box::pin(async move { Ok(patch.to_owned()) })
+    }
+    fn delete_record<'a>(
+        &'a mut self,
+        _: &'a str,
+        _: &'a str,
+    ) -> BoxFuture<'a, Result<(), HostCallError>> {
+        Box::pin(async { Ok(()) })
+    }
+    fn config(&self) -> String {
+        "{}".into()
+    }
+}
+
+fn component(package: &str, file: &str) -> Option<Vec<u8>> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("target");
+    ["packages", "test-packages"]
+        .iter()
+        .map(|dir| root.join(dir).join(package).join(file))
+        .find_map(|path| std::fs::read(path).ok())
+}
+
+/// A record of about 1 KB, as the API would hand it to a hook.
+fn record_of_1kb(extra: Value) -> String {
+    let mut record = json!({
+        "id": "0194f3d2-7c1e-7a3b-9c2d-4e5f6a7b8c9d", "version": 1,
+        "created_at": "2026-11-23T10:00:00.000000Z", "updated_at": "2026-11-23T10:00:00.000000Z",
+        "created_by": "bench", "updated_by": "bench",
+        "notes": "x".repeat(700)
+    });
+    for (key, value) in extra.as_object().unwrap() {
+        record[key] = value.clone();
+    }
+    record.to_string()
+}
+
+fn validate_bench(c: &mut Criterion, name: &str, package: &str, file: &str, event: RecordEvent) {
+    let Some(bytes) = component(package, file) else {
+        eprintln!("skipping {name}: {package}/{file} is not built (run scripts/build-plugins)");
+        return;
+    };
+    let tokio = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime: Runtime<NullHost> = Runtime::new(None).unwrap();
+    let compiled: Compiled<NullHost> =
+        tokio.block_on(runtime.compile(Arc::new(bytes), "bench")).unwrap();
+    let site = CallSite { plugin: package.into(), hook: "validate".into() };
+    let limits = Limits::default();
+    let event = Arc::new(event);
+    let call = || {
+        let event = event.clone();
+        let outcome = tokio.block_on(runtime.invoke(
+            &compiled,
+            &site,
+            NullHost,
+            limits,
+            1_000,
+            move |instance, store| {
+                Box::pin(async move {
+                    let errors = instance.xrm_plugin_hooks().call_validate(store, &event).await?;
+                    Ok(Ok(errors))
+                })
+            },
+        ));
+        black_box(outcome.map(|(errors, _)| errors.len()).unwrap())
+    };
+    // Criterion reports the typical time; the tail needs every sample, so measure those too.
+    let mut samples: Vec<std::time::Duration> = (0..20_000)
+        .map(|_| {
+            let started = std::time::Instant::now();
+            call();
+            started.elapsed()
+        })
+        .collect();
+    samples.sort();
+    let at = |q: f64| samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)];
+    eprintln!(
+        "{name}: {} samples, p50 {:?}, p90 {:?}, p99 {:?}, max {:?}",
+        samples.len(),
+        at(0.50),
+        at(0.90),
+        at(0.99),
+        samples[samples.len() - 1]
+    );
+    c.bench_function(name, |b| b.iter(call));
+}
+
+fn plugins(c: &mut Criterion) {
+    let trivial = RecordEvent {
+        entity_type: "hostile_target".into(),
+        operation: Operation::Create,
+        id: "0194f3d2-7c1e-7a3b-9c2d-4e5f6a7b8c9d".into(),
+        record: Some(record_of_1kb(json!({"name": "bench", "mode": "none"}))),
+        previous: None,
+        actor: "bench".into(),
+    };
+    validate_bench(
+        c,
+        "plugin/trivial validate, 1 KB record (fresh instance + call)",
+        "hostile",
+        "hostile_plugin.wasm",
+        trivial,
+    );
+    let contract = RecordEvent {
+        entity_type: "contract".into(),
+        operation: Operation::Create,
+        id: "0194f3d2-7c1e-7a3b-9c2d-4e5f6a7b8c9d".into(),
+        record: Some(record_of_1kb(json!({
+            "contract_number": "CTR-2026-0042", "title": "Maintenance", "status": "active",
+            "start_date": "2026-01-01", "end_date": "2026-12-31", "signed_on": "2025-12-15",
+            "notice_period_days": 90, "value": 1200, "currency": "EUR"
+        }))),
+        previous: None,
+        actor: "bench".into(),
+    };
+    validate_bench(
+        c,
+        "plugin/contract-rules validate, 1 KB record (fresh instance + call)",
+        "contract-rules",
+        "contract_rules.wasm",
+        contract,
+    );
+}
+
+criterion_group!(benches, plugins);
+criterion_main!(benches);
