@@ -81,16 +81,22 @@ impl App {
         actor: &Actor,
     ) -> Result<StoredRecord> {
         let plugins = self.workspace_plugins(workspace).await?;
-        if plugins.hooks_on(type_name, &[Hook::Validate, Hook::BeforeCreate]) {
+        if plugins.hooks_on(type_name, &[Hook::BeforeCreate]) {
             return self
                 .create_with_plugins(&plugins, workspace, type_name, body, actor)
                 .await;
         }
+        let validate_hooks = plugins.hooks_on(type_name, &[Hook::Validate]);
         for _ in 0..SCHEMA_RETRIES {
             let entity_type = self.types.get(&self.store, workspace, type_name).await?;
             // Validation runs before the write is queued: it is the expensive part, and it
-            // needs no lock.
-            let new = prepare_new(&entity_type, &body)?;
+            // needs no lock. Validate hooks need none either, so they keep the fast path.
+            let new = if validate_hooks {
+                self.prepare_new_with_hooks(&plugins, workspace, &entity_type, &body, actor)
+                    .await?
+            } else {
+                prepare_new(&entity_type, &body)?
+            };
 
             // The fast path: one guarded INSERT in a group commit (SQLite).
             let record = new_stored_record(&entity_type, &new, actor);
@@ -371,6 +377,39 @@ impl App {
         Ok(written)
     }
 
+    /// Schema, state machine and the validate hooks of a new record, all errors in one answer.
+    /// The id is fixed here, so the hooks see the id the record will have.
+    async fn prepare_new_with_hooks(
+        &self,
+        plugins: &WorkspacePlugins,
+        workspace: &str,
+        entity_type: &EntityType,
+        body: &Value,
+        actor: &Actor,
+    ) -> Result<NewRecord> {
+        let (id, data) = split_body(body)?;
+        let mut errors = new_record_errors(entity_type, &data);
+        let draft = new_stored_record(entity_type, &NewRecord { id, data }, actor);
+        let event = record_event(
+            &entity_type.name,
+            Operation::Create,
+            &draft.id,
+            Some(&draft),
+            None,
+            actor,
+        );
+        errors.extend(self.plugin_validate(plugins, workspace, &event, actor).await?);
+        if !errors.is_empty() {
+            return Err(invalid_record(entity_type, errors));
+        }
+        let data = serde_json::from_str(&draft.data)
+            .map_err(|e| Error::Internal(format!("a draft record is not JSON: {e}")))?;
+        Ok(NewRecord {
+            id: Some(draft.id),
+            data,
+        })
+    }
+
     /// A create with plugins on the type: schema and validate hooks first (their errors in one
     /// response), then the before-create hooks inside the write transaction, then the insert.
     async fn create_with_plugins(
@@ -382,9 +421,10 @@ impl App {
         actor: &Actor,
     ) -> Result<StoredRecord> {
         let entity_type = self.types.get(&self.store, workspace, type_name).await?;
-        let (id, data) = split_body(&body)?;
-        let mut errors = new_record_errors(&entity_type, &data);
-        let draft = new_stored_record(&entity_type, &NewRecord { id, data }, actor);
+        let new = self
+            .prepare_new_with_hooks(plugins, workspace, &entity_type, &body, actor)
+            .await?;
+        let draft = new_stored_record(&entity_type, &new, actor);
         let event = record_event(
             type_name,
             Operation::Create,
@@ -393,13 +433,6 @@ impl App {
             None,
             actor,
         );
-        errors.extend(
-            self.plugin_validate(plugins, workspace, &event, actor)
-                .await?,
-        );
-        if !errors.is_empty() {
-            return Err(invalid_record(&entity_type, errors));
-        }
         let mut tx = self.store.begin().await?;
         if !same_version(&mut tx, workspace, &entity_type).await? {
             self.types.reload(&self.store, workspace, type_name).await?;

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# End-to-end cost of plugins over HTTP, and host start-up with 20 installed plugins.
+#
+#   bench/plugins/run.sh            # SQLite in a scratch data dir; needs wrk (apt-get install -y wrk)
+#
+# 1. `wrk -t2 -c32 -d20s` creates of a 1 KB record on a type without plugins, then the same
+#    with one trivial validate hook (the hostile test plugin in its harmless mode, subscribed to
+#    validate only).
+# 2. 20 packages (copies of contract-rules under other names) installed, the host restarted with
+#    its compiled-code cache warm, and the time from exec to "listening" measured 5 times.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+command -v wrk >/dev/null || { echo "wrk not found: apt-get install -y wrk" >&2; exit 2; }
+cargo build --release --locked -p xrm-host --bin xrm
+./scripts/build-plugins >/dev/null
+XRM="$ROOT/target/release/xrm"
+WORK=$(mktemp -d)
+trap 'kill "$PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+PORT=18471
+URL="http://127.0.0.1:$PORT"
+
+start() {
+  local started=$(date +%s%N)
+  "$XRM" serve --listen "127.0.0.1:$PORT" --data-dir "$WORK/data" --log warn > "$WORK/out" 2>> "$WORK/err" &
+  PID=$!
+  until grep -q "listening" "$WORK/out" 2>/dev/null; do
+    kill -0 "$PID" 2>/dev/null || { echo "xrm did not start:" >&2; cat "$WORK/err" >&2; exit 1; }
+    sleep 0.005
+  done
+  STARTUP_MS=$(( ($(date +%s%N) - started) / 1000000 ))
+}
+stop() { kill "$PID"; wait "$PID" 2>/dev/null || true; }
+
+tar_of() { # package dir -> tar file
+  tar -C "$(dirname "$1")" -cf "$2" "$(basename "$1")"
+}
+
+start
+curl -sf -XPOST "$URL/api/v1/entity-types" -H 'content-type: application/json' -d '{
+  "type": "object", "additionalProperties": false, "required": ["name"],
+  "properties": {"name": {"type": "string"}, "mode": {"type": "string"}, "note": {"type": "string"}},
+  "x-xrm": {"name": "hostile_target", "display_name": "Target", "title_field": "name"}}' >/dev/null
+
+NOTE=$(python3 -c 'print("x" * 900)')
+cat > "$WORK/create.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"name": "bench", "mode": "none", "note": "$NOTE"}'
+LUA
+run() {
+  wrk -t2 -c32 -d20s --latency -s "$WORK/create.lua" "$URL/api/v1/records/hostile_target" \
+    | awk -v label="$1" '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /Non-2xx/ {bad=$5}
+        END {printf "%-34s %10s req/s  p50 %8s  p99 %8s  non-2xx %s\n", label, rps, p50, p99, bad+0}'
+}
+run "create, no plugin"
+
+# The hostile plugin subscribed to validate only, in its harmless mode: a trivial hook.
+mkdir -p "$WORK/pkg/trivial"
+cp target/test-packages/hostile/hostile_plugin.wasm "$WORK/pkg/trivial/"
+python3 - "$ROOT/target/test-packages/hostile/xrm-package.json" "$WORK/pkg/trivial/xrm-package.json" <<'PY'
+import json, sys
+manifest = json.load(open(sys.argv[1]))
+manifest["name"] = "trivial"
+manifest["plugins"][0]["hooks"] = [{"hook": "validate", "entity_type": "hostile_target"}]
+json.dump(manifest, open(sys.argv[2], "w"))
+PY
+tar_of "$WORK/pkg/trivial" "$WORK/trivial.tar"
+curl -sf -XPOST "$URL/api/v1/packages" -H 'content-type: application/x-tar' --data-binary @"$WORK/trivial.tar" >/dev/null
+run "create, one trivial validate hook"
+
+# 20 installed plugins, then restarts with a warm cache.
+for i in $(seq -w 1 20); do
+  dir="$WORK/pkg/rules-$i"
+  mkdir -p "$dir"
+  cp target/packages/contract-rules/contract_rules.wasm "$dir/"
+  python3 - "$ROOT/target/packages/contract-rules/xrm-package.json" "$dir/xrm-package.json" "rules-$i" <<'PY'
+import json, sys
+manifest = json.load(open(sys.argv[1]))
+manifest["name"] = sys.argv[3]
+json.dump(manifest, open(sys.argv[2], "w"))
+PY
+  tar_of "$dir" "$WORK/rules-$i.tar"
+  curl -sf -XPOST "$URL/api/v1/packages" -H 'content-type: application/x-tar' --data-binary @"$WORK/rules-$i.tar" >/dev/null
+done
+stop
+installed=$(( 20 + 1 ))
+for round in 1 2 3 4 5; do
+  : > "$WORK/out"
+  start
+  echo "start-up with $installed installed plugins (warm cache), round $round: ${STARTUP_MS} ms to listening"
+  stop
+done
