@@ -60,7 +60,9 @@ impl HostApi for NullHost {
 }
 
 fn component(package: &str, file: &str) -> Option<Vec<u8>> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("target");
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("target");
     ["packages", "test-packages"]
         .iter()
         .map(|dir| root.join(dir).join(package).join(file))
@@ -86,11 +88,18 @@ fn validate_bench(c: &mut Criterion, name: &str, package: &str, file: &str, even
         eprintln!("skipping {name}: {package}/{file} is not built (run scripts/build-plugins)");
         return;
     };
-    let tokio = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let tokio = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let runtime: Runtime<NullHost> = Runtime::new(None).unwrap();
-    let compiled: Compiled<NullHost> =
-        tokio.block_on(runtime.compile(Arc::new(bytes), "bench")).unwrap();
-    let site = CallSite { plugin: package.into(), hook: "validate".into() };
+    let compiled: Compiled<NullHost> = tokio
+        .block_on(runtime.compile(Arc::new(bytes), "bench"))
+        .unwrap();
+    let site = CallSite {
+        plugin: package.into(),
+        hook: "validate".into(),
+    };
     let limits = Limits::default();
     let event = Arc::new(event);
     let call = || {
@@ -103,7 +112,10 @@ fn validate_bench(c: &mut Criterion, name: &str, package: &str, file: &str, even
             1_000,
             move |instance, store| {
                 Box::pin(async move {
-                    let errors = instance.xrm_plugin_hooks().call_validate(store, &event).await?;
+                    let errors = instance
+                        .xrm_plugin_hooks()
+                        .call_validate(store, &event)
+                        .await?;
                     Ok(Ok(errors))
                 })
             },

@@ -398,7 +398,10 @@ impl App {
             None,
             actor,
         );
-        errors.extend(self.plugin_validate(plugins, workspace, &event, actor).await?);
+        errors.extend(
+            self.plugin_validate(plugins, workspace, &event, actor)
+                .await?,
+        );
         if !errors.is_empty() {
             return Err(invalid_record(entity_type, errors));
         }
