@@ -369,16 +369,17 @@ impl App {
         tx.save_package(workspace, &stored, &components).await?;
         tx.commit().await?;
         self.plugins.forget(workspace);
-        Ok(package_json(&stored, &components))
+        let hashes: Vec<_> = components
+            .into_iter()
+            .map(|c| (c.package, c.plugin, c.sha256))
+            .collect();
+        Ok(package_json(&stored, &hashes))
     }
 
     pub async fn list_packages(&self, workspace: &str) -> Result<Vec<Value>> {
         let packages = self.store.list_packages(workspace).await?;
-        let components = self.store.enabled_components(workspace).await?;
-        Ok(packages
-            .iter()
-            .map(|p| package_json(p, &components))
-            .collect())
+        let hashes = self.store.component_hashes(workspace).await?;
+        Ok(packages.iter().map(|p| package_json(p, &hashes)).collect())
     }
 
     pub async fn get_package(&self, workspace: &str, name: &str) -> Result<Value> {
@@ -713,7 +714,8 @@ fn refused(plugin: &str, hook: &str, refusal: wit::Refusal) -> Error {
     }
 }
 
-fn package_json(package: &StoredPackage, components: &[StoredComponent]) -> Value {
+/// A package as the API shows it; `hashes` = (package, plugin, sha256) of the components.
+fn package_json(package: &StoredPackage, hashes: &[(String, String, String)]) -> Value {
     let manifest: Value = serde_json::from_str(&package.manifest).unwrap_or(Value::Null);
     let plugins: Vec<Value> = manifest["plugins"]
         .as_array()
@@ -721,12 +723,12 @@ fn package_json(package: &StoredPackage, components: &[StoredComponent]) -> Valu
         .flatten()
         .map(|plugin| {
             let mut plugin = plugin.clone();
-            let sha = components
+            let sha = hashes
                 .iter()
-                .find(|c| {
-                    c.package == package.name && Some(c.plugin.as_str()) == plugin["name"].as_str()
+                .find(|(p, name, _)| {
+                    *p == package.name && Some(name.as_str()) == plugin["name"].as_str()
                 })
-                .map(|c| c.sha256.clone());
+                .map(|(_, _, sha256)| sha256.clone());
             plugin["sha256"] = sha.map(Value::String).unwrap_or(Value::Null);
             plugin
         })

@@ -217,6 +217,7 @@ impl App {
         check_id(id)?;
         let entity_type = self.types.get(&self.store, workspace, type_name).await?;
         let all_types = self.types.all(&self.store, workspace).await?;
+        let plugins = self.workspace_plugins(workspace).await?;
         let mut tx = self.store.begin().await?;
         let current = tx
             .get_record_for_update(workspace, id)
@@ -224,7 +225,6 @@ impl App {
             .filter(|record| record.entity_type == entity_type.name)
             .ok_or_else(|| Error::not_found(format!("{type_name} record '{id}'")))?;
         check_precondition(&precondition, current.version)?;
-        let plugins = self.workspace_plugins(workspace).await?;
         if plugins.hooks_on(type_name, &[Hook::BeforeDelete]) {
             let event = record_event(
                 type_name,

@@ -105,6 +105,24 @@ impl Store {
             })
             .collect())
     }
+
+    /// The sha256 of every plugin's component of a workspace, enabled or not, without the
+    /// components themselves: (package, plugin, sha256).
+    pub async fn component_hashes(&self, workspace: &str) -> Result<Vec<(String, String, String)>> {
+        let mut sql = SqlBuilder::new(self.dialect());
+        sql.push(
+            "SELECT package || '/' || plugin, sha256 FROM plugin_components WHERE workspace_id = ",
+        )
+        .bind(SqlValue::Text(workspace.to_owned()));
+        let pairs = self.reader().fetch_pairs(sql).await?;
+        Ok(pairs
+            .into_iter()
+            .filter_map(|(qualified, sha256)| {
+                let (package, plugin) = qualified.split_once('/')?;
+                Some((package.to_owned(), plugin.to_owned(), sha256))
+            })
+            .collect())
+    }
 }
 
 impl Tx {
