@@ -77,6 +77,11 @@ pub struct ServeArgs {
     #[arg(long, env = "XRM_DEMO_PACKAGES", value_name = "DIR")]
     pub demo_packages: Option<PathBuf>,
 
+    /// The admin UI's built files (index.html and assets), served at `/`
+    /// [default: admin-ui/dist]
+    #[arg(long, env = "XRM_UI_DIR", value_name = "DIR")]
+    pub ui_dir: Option<PathBuf>,
+
     /// Log format on stderr [default: human]
     #[arg(long, env = "XRM_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
@@ -112,6 +117,7 @@ struct FileConfig {
     sqlite_sync: Option<SqliteSync>,
     demo: Option<bool>,
     demo_packages: Option<PathBuf>,
+    ui_dir: Option<PathBuf>,
     log_format: Option<LogFormat>,
     log: Option<String>,
     max_body_bytes: Option<usize>,
@@ -125,6 +131,8 @@ pub struct ServeConfig {
     pub store: StoreConfig,
     pub demo: bool,
     pub demo_packages: Option<PathBuf>,
+    /// Where the admin UI's built files are; `/` answers a hint page when it holds none.
+    pub ui_dir: PathBuf,
     pub log_format: LogFormat,
     pub log: String,
     pub max_body_bytes: usize,
@@ -176,6 +184,11 @@ pub fn serve_config(args: &ServeArgs, config_file: Option<&Path>) -> Result<Serv
         store: store_config(&args.database, &file),
         demo: args.demo || file.demo.unwrap_or(false),
         demo_packages: args.demo_packages.clone().or(file.demo_packages),
+        ui_dir: args
+            .ui_dir
+            .clone()
+            .or(file.ui_dir)
+            .unwrap_or_else(|| PathBuf::from("admin-ui/dist")),
         log_format: args
             .log_format
             .or(file.log_format)

@@ -21,7 +21,7 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
     }
     load_plugins(&app).await;
     tokio::spawn(maintain(store.clone()));
-    let router = crate::api::router(app, config.max_body_bytes);
+    let router = crate::api::router(app, config.max_body_bytes, &config.ui_dir);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|error| Error::Internal(format!("cannot listen on {}: {error}", config.listen)))?;

@@ -8,7 +8,9 @@ pub mod ops;
 mod packages;
 mod problem;
 mod records;
+mod ui;
 
+use std::path::Path;
 use std::sync::Arc;
 
 use axum::Router;
@@ -24,8 +26,8 @@ use crate::service::App;
 /// Body limit of the bulk endpoint: up to `MAX_BULK_ITEMS` records.
 pub const BULK_BODY_LIMIT: usize = 32 * 1024 * 1024;
 
-/// Every route of the host.
-pub fn router(app: Arc<App>, body_limit: usize) -> Router {
+/// Every route of the host; paths outside the API serve the admin UI from `ui_dir`.
+pub fn router(app: Arc<App>, body_limit: usize, ui_dir: &Path) -> Router {
     // Install the recorder before the first request, or its metrics would go nowhere.
     ops::metrics_handle();
     let single = Router::new()
@@ -94,7 +96,7 @@ pub fn router(app: Arc<App>, body_limit: usize) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
-        .fallback(not_found)
+        .fallback_service(ui::router(ui_dir))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(ops::request_context))
         .with_state(app)
