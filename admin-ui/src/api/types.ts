@@ -1,0 +1,166 @@
+// The shapes of the public REST API (docs/api.md) as the admin UI reads them.
+
+/** A JSON Schema document or sub-schema; the UI reads only the keywords it knows. */
+export interface JsonSchema {
+  type?: string | string[];
+  format?: string;
+  title?: string;
+  description?: string;
+  enum?: unknown[];
+  default?: unknown;
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  items?: JsonSchema;
+  additionalProperties?: boolean | JsonSchema;
+  'x-xrm'?: XrmAnnotations;
+  [keyword: string]: unknown;
+}
+
+export type OnDelete = 'restrict' | 'cascade' | 'set_null';
+
+export interface Lookup {
+  target: string;
+  on_delete?: OnDelete;
+}
+
+export interface StateMachine {
+  field: string;
+  initial?: string[];
+  transitions: Record<string, string[]>;
+}
+
+export interface XrmAnnotations {
+  name: string;
+  display_name: string;
+  plural_name?: string;
+  title_field: string;
+  indexed?: string[];
+  unique?: (string | string[])[];
+  search?: string[];
+  lookups?: Record<string, Lookup>;
+  state_machine?: StateMachine;
+}
+
+export interface EntityType {
+  name: string;
+  version: number;
+  display_name: string;
+  plural_name: string;
+  created_at: string;
+  updated_at: string;
+  schema: JsonSchema;
+}
+
+export const SYSTEM_FIELDS = ['id', 'version', 'created_at', 'updated_at', 'created_by', 'updated_by'] as const;
+
+export interface RecordData {
+  id: string;
+  version: number;
+  created_at: string;
+  updated_at: string;
+  created_by: string;
+  updated_by: string;
+  _expand?: Record<string, RecordData | null>;
+  [field: string]: unknown;
+}
+
+export interface ListResponse<T> {
+  value: T[];
+  count?: number;
+  next_cursor?: string;
+  next_link?: string;
+}
+
+export interface Hook {
+  hook: string;
+  entity_type?: string;
+  priority?: number;
+}
+
+export interface PluginAction {
+  name: string;
+  entity_type: string;
+  display_name?: string;
+  input_schema?: JsonSchema;
+}
+
+export interface PluginLimits {
+  sync_deadline_ms?: number | null;
+  async_deadline_ms?: number | null;
+  memory_mb?: number | null;
+  host_calls?: number | null;
+}
+
+export interface PluginSettings {
+  config?: Record<string, unknown>;
+  limits?: PluginLimits;
+}
+
+export interface Plugin {
+  name: string;
+  component: string;
+  capabilities: Record<string, string[]>;
+  hooks: Hook[];
+  actions: PluginAction[];
+  reports: { name: string; display_name?: string }[];
+  schedules: { name: string; cron: string }[];
+  config_schema?: JsonSchema | null;
+  limits?: PluginLimits | null;
+  sha256: string;
+  settings?: PluginSettings;
+}
+
+export interface Package {
+  name: string;
+  version: string;
+  publisher: string;
+  description?: string;
+  api: string;
+  enabled: boolean;
+  installed_at: string;
+  updated_at: string;
+  installed_by?: string;
+  plugins: Plugin[];
+  signature?: { status: 'signed' | 'unsigned'; publisher_key?: string | null };
+}
+
+export interface PluginStat {
+  plugin: string;
+  hook: string;
+  invocations: number;
+  failures: number;
+  latency_ms: { p50: number; p95: number; p99: number };
+}
+
+export interface PluginFailure {
+  at: string;
+  plugin: string;
+  hook: string;
+  kind: string;
+  reason: string;
+  entity_type?: string;
+  record_id?: string;
+}
+
+export interface ReportInfo {
+  name: string;
+  display_name: string;
+  description?: string;
+  package: string;
+  plugin: string;
+  parameters: JsonSchema | null;
+}
+
+export type ColumnKind = 'text' | 'number' | 'integer' | 'boolean' | 'date' | 'date-time';
+
+export interface ReportResult {
+  name: string;
+  display_name: string;
+  columns: { name: string; label: string; kind: ColumnKind }[];
+  rows: unknown[][];
+  chart: { kind: 'bar' | 'line' | 'pie'; x: string; y: string[] } | null;
+}

@@ -1,0 +1,59 @@
+// From an entity type to the schema and uiSchema of its create/edit form.
+import type { UiSchema } from '@rjsf/utils';
+import type { EntityType, JsonSchema } from '../api/types';
+import { annotations } from './entity';
+
+export type FormMode = { kind: 'create' } | { kind: 'edit'; currentState?: string };
+
+export interface RecordForm {
+  schema: JsonSchema;
+  uiSchema: UiSchema;
+}
+
+/** Strings longer than this get a text area rather than a one-line input. */
+const TEXTAREA_FROM_LENGTH = 256;
+
+/**
+ * The form's schema is the entity schema itself (so the browser checks what the host will), minus
+ * `$schema` (the form validator speaks 2020-12) and `x-xrm`; a state field offers only the states
+ * the state machine allows from here.
+ */
+export function recordForm(type: EntityType, mode: FormMode): RecordForm {
+  const { $schema: _draft, 'x-xrm': _xrm, ...rest } = type.schema;
+  const schema: JsonSchema = structuredClone(rest);
+  const xrm = annotations(type.schema);
+  const properties = schema.properties ?? {};
+  const uiSchema: UiSchema = { 'ui:order': [xrm.title_field, '*'].filter(Boolean) };
+
+  for (const [name, property] of Object.entries(properties)) {
+    const lookup = xrm.lookups?.[name];
+    if (lookup) {
+      uiSchema[name] = { 'ui:widget': 'lookup', 'ui:options': { target: lookup.target } };
+    } else if (property.type === 'string' && !property.enum && !property.format && (property.maxLength ?? 0) >= TEXTAREA_FROM_LENGTH) {
+      uiSchema[name] = { 'ui:widget': 'textarea', 'ui:options': { rows: 4 } };
+    }
+  }
+
+  const machine = xrm.state_machine;
+  const stateProperty = machine ? properties[machine.field] : undefined;
+  if (machine && stateProperty && Array.isArray(stateProperty.enum)) {
+    const allowed = allowedStates(stateProperty.enum.map(String), machine, mode);
+    stateProperty.enum = allowed;
+    if (stateProperty.default !== undefined && !allowed.includes(String(stateProperty.default))) delete stateProperty.default;
+  }
+  return { schema, uiSchema };
+}
+
+/** The states a record may be put in: `initial` on create; the current state and its moves on edit. */
+export function allowedStates(
+  states: string[],
+  machine: { initial?: string[]; transitions: Record<string, string[]> },
+  mode: FormMode,
+): string[] {
+  if (mode.kind === 'create') return machine.initial?.length ? states.filter((s) => machine.initial!.includes(s)) : states;
+  const current = mode.currentState;
+  if (current === undefined || !states.includes(current)) return states;
+  const moves = machine.transitions[current];
+  if (!moves) return states;
+  return states.filter((s) => s === current || moves.includes(s));
+}
