@@ -10,6 +10,16 @@ pub fn now() -> String {
     format(OffsetDateTime::now_utc())
 }
 
+/// The time `delay` from now, formatted as [`now`] does.
+pub fn after(delay: std::time::Duration) -> String {
+    format(OffsetDateTime::now_utc() + delay)
+}
+
+/// Reads a timestamp written by [`format`] (or any RFC 3339 time).
+pub fn parse(text: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(text, &Rfc3339).ok()
+}
+
 /// Formats a time the way [`now`] does.
 pub fn format(at: OffsetDateTime) -> String {
     let at = at.to_offset(time::UtcOffset::UTC);

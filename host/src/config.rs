@@ -82,6 +82,19 @@ pub struct ServeArgs {
     #[arg(long, env = "XRM_UI_DIR", value_name = "DIR")]
     pub ui_dir: Option<PathBuf>,
 
+    /// Attempts of an after-change or schedule delivery before it is dead-lettered [default: 8]
+    #[arg(long, env = "XRM_JOB_MAX_ATTEMPTS", value_name = "N")]
+    pub job_max_attempts: Option<u32>,
+
+    /// Wait before the first retry of a failed delivery, doubling with each further one
+    /// [default: 2000]
+    #[arg(long, env = "XRM_JOB_RETRY_BASE_MS", value_name = "MS")]
+    pub job_retry_base_ms: Option<u64>,
+
+    /// Longest wait between two attempts of a delivery [default: 3600000]
+    #[arg(long, env = "XRM_JOB_RETRY_MAX_MS", value_name = "MS")]
+    pub job_retry_max_ms: Option<u64>,
+
     /// Log format on stderr [default: human]
     #[arg(long, env = "XRM_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
@@ -118,6 +131,9 @@ struct FileConfig {
     demo: Option<bool>,
     demo_packages: Option<PathBuf>,
     ui_dir: Option<PathBuf>,
+    job_max_attempts: Option<u32>,
+    job_retry_base_ms: Option<u64>,
+    job_retry_max_ms: Option<u64>,
     log_format: Option<LogFormat>,
     log: Option<String>,
     max_body_bytes: Option<usize>,
@@ -133,6 +149,7 @@ pub struct ServeConfig {
     pub demo_packages: Option<PathBuf>,
     /// Where the admin UI's built files are; `/` answers a hint page when it holds none.
     pub ui_dir: PathBuf,
+    pub jobs: crate::service::JobSettings,
     pub log_format: LogFormat,
     pub log: String,
     pub max_body_bytes: usize,
@@ -183,12 +200,16 @@ pub fn serve_config(args: &ServeArgs, config_file: Option<&Path>) -> Result<Serv
             .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
         store: store_config(&args.database, &file),
         demo: args.demo || file.demo.unwrap_or(false),
-        demo_packages: args.demo_packages.clone().or(file.demo_packages),
+        demo_packages: args
+            .demo_packages
+            .clone()
+            .or_else(|| file.demo_packages.clone()),
         ui_dir: args
             .ui_dir
             .clone()
-            .or(file.ui_dir)
+            .or_else(|| file.ui_dir.clone())
             .unwrap_or_else(|| PathBuf::from("admin-ui/dist")),
+        jobs: job_settings(args, &file),
         log_format: args
             .log_format
             .or(file.log_format)
@@ -208,6 +229,27 @@ pub fn serve_config(args: &ServeArgs, config_file: Option<&Path>) -> Result<Serv
                 .unwrap_or(30),
         ),
     })
+}
+
+fn job_settings(args: &ServeArgs, file: &FileConfig) -> crate::service::JobSettings {
+    let defaults = crate::service::JobSettings::default();
+    let retry_base = args
+        .job_retry_base_ms
+        .or(file.job_retry_base_ms)
+        .map_or(defaults.retry_base, |ms| Duration::from_millis(ms.max(1)));
+    crate::service::JobSettings {
+        max_attempts: args
+            .job_max_attempts
+            .or(file.job_max_attempts)
+            .map_or(defaults.max_attempts, |n| i64::from(n.max(1))),
+        retry_base,
+        retry_max: args
+            .job_retry_max_ms
+            .or(file.job_retry_max_ms)
+            .map_or(defaults.retry_max, Duration::from_millis)
+            .max(retry_base),
+        ..defaults
+    }
 }
 
 /// Resolves `xrm migrate`'s settings.

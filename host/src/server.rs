@@ -15,12 +15,15 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
     let app = App::new(
         store.clone(),
         Some(config.store.data_dir.join("plugin-cache")),
+        config.jobs,
     )?;
     if config.demo {
         load_demo(&app, config.demo_packages.as_deref()).await?;
     }
     load_plugins(&app).await;
     tokio::spawn(maintain(store.clone()));
+    tokio::spawn(app.clone().run_deliveries());
+    tokio::spawn(app.clone().run_schedules());
     let router = crate::api::router(app, config.max_body_bytes, &config.ui_dir);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await

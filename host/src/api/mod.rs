@@ -6,6 +6,7 @@ mod entity_types;
 mod openapi;
 pub mod ops;
 mod packages;
+mod plugin_admin;
 mod problem;
 mod records;
 mod ui;
@@ -68,6 +69,34 @@ pub fn router(app: Arc<App>, body_limit: usize, ui_dir: &Path) -> Router {
             "/api/v1/records/{type}/{id}/actions/{name}",
             post(packages::action),
         )
+        .route(
+            "/api/v1/packages/{name}/plugins/{plugin}/settings",
+            axum::routing::put(plugin_admin::put_settings),
+        )
+        .route("/api/v1/packages/{name}/stats", get(plugin_admin::stats))
+        .route(
+            "/api/v1/packages/{name}/failures",
+            get(plugin_admin::failures),
+        )
+        .route(
+            "/api/v1/packages/{name}/schedules",
+            get(plugin_admin::schedules),
+        )
+        .route(
+            "/api/v1/packages/{name}/plugins/{plugin}/schedules/{schedule}/run",
+            post(plugin_admin::run_schedule),
+        )
+        .route("/api/v1/plugin-jobs", get(plugin_admin::list_jobs))
+        .route(
+            "/api/v1/plugin-jobs/{id}",
+            get(plugin_admin::get_job).delete(plugin_admin::discard_job),
+        )
+        .route(
+            "/api/v1/plugin-jobs/{id}/retry",
+            post(plugin_admin::retry_job),
+        )
+        .route("/api/v1/reports", get(plugin_admin::list_reports))
+        .route("/api/v1/reports/{name}", get(plugin_admin::run_report))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::Extension(BodyLimit(body_limit)));
     let bulk = Router::new()

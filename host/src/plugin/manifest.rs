@@ -138,13 +138,20 @@ pub struct ReportDecl {
     pub name: String,
     #[serde(default)]
     pub display_name: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// JSON Schema of the report's query parameters (an object of named values). Values arrive
+    /// as text and are read as the type each property declares before they are checked.
+    #[serde(default)]
+    pub parameters: Option<Value>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleDecl {
     pub name: String,
-    /// Five-field cron expression (minute hour day-of-month month day-of-week), UTC.
+    /// Cron expression in UTC: minute hour day-of-month month day-of-week, optionally with
+    /// seconds in front (six fields).
     pub cron: String,
 }
 
@@ -272,6 +279,7 @@ impl Manifest {
             );
         }
         let mut names = BTreeMap::new();
+        let mut reports: BTreeMap<String, String> = BTreeMap::new();
         for (index, plugin) in self.plugins.iter().enumerate() {
             let at = format!("/plugins/{index}");
             if !is_name(&plugin.name, 63) {
@@ -381,6 +389,31 @@ impl Manifest {
                         ),
                     );
                 }
+                if let Some(first) =
+                    reports.insert(report.name.clone(), format!("{at}/reports/{i}"))
+                {
+                    error(
+                        format!("{at}/reports/{i}/name"),
+                        "unique",
+                        format!("report {:?} is already declared at {first}", report.name),
+                    );
+                }
+                if let Some(schema) = &report.parameters {
+                    let object = schema.get("type").and_then(Value::as_str) == Some("object");
+                    if !object {
+                        error(
+                            format!("{at}/reports/{i}/parameters"),
+                            "type",
+                            "the parameters schema must be of type \"object\"".into(),
+                        );
+                    } else if let Err(problem) = jsonschema::validator_for(schema) {
+                        error(
+                            format!("{at}/reports/{i}/parameters"),
+                            "schema",
+                            format!("not a valid JSON Schema: {problem}"),
+                        );
+                    }
+                }
             }
             for (i, schedule) in plugin.schedules.iter().enumerate() {
                 if !is_name(&schedule.name, 63) {
@@ -393,15 +426,8 @@ impl Manifest {
                         ),
                     );
                 }
-                if schedule.cron.split_whitespace().count() != 5 {
-                    error(
-                        format!("{at}/schedules/{i}/cron"),
-                        "cron",
-                        format!(
-                            "{:?} must have five fields: minute hour day-of-month month day-of-week",
-                            schedule.cron
-                        ),
-                    );
+                if let Err(problem) = parse_cron(&schedule.cron) {
+                    error(format!("{at}/schedules/{i}/cron"), "cron", problem);
                 }
             }
             if let Some(schema) = &plugin.config_schema
@@ -419,6 +445,22 @@ impl Manifest {
         }
         errors
     }
+}
+
+/// Parses a schedule's cron expression: five fields (minute hour day-of-month month
+/// day-of-week), or six with seconds in front. The error says what is wrong, for a person.
+pub fn parse_cron(text: &str) -> Result<croner::Cron, String> {
+    let fields = text.split_whitespace().count();
+    if !(5..=6).contains(&fields) {
+        return Err(format!(
+            "{text:?} must have five fields (minute hour day-of-month month day-of-week), or six with seconds first"
+        ));
+    }
+    croner::parser::CronParser::builder()
+        .seconds(croner::parser::Seconds::Optional)
+        .build()
+        .parse(text)
+        .map_err(|problem| format!("{text:?} is not a valid cron expression: {problem}"))
 }
 
 /// Checks limits against the host's bounds (for manifests and admin settings alike).

@@ -13,6 +13,11 @@ pub use self::manifest::{Hook, Limits, Manifest, PluginManifest};
 pub use self::package::PackageFiles;
 pub use self::runtime::{CallSite, Compiled, MAX_OUTPUT_BYTES, Runtime};
 
+/// The store of one invocation, as an export call sees it.
+pub type InvocationStore<H> = wasmtime::Store<self::host_api::Invocation<H>>;
+/// What an export call returns: a trap, or the plugin's answer (or a failure found in it).
+pub type CallResult<R> = wasmtime::Result<Result<R, Failure>>;
+
 /// How an invocation failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailureKind {
@@ -26,6 +31,8 @@ pub enum FailureKind {
     BadOutput,
     /// No instance slot was free.
     Busy,
+    /// The plugin answered with an error of its own (an after-* hook, a schedule, a report).
+    Error,
 }
 
 impl FailureKind {
@@ -36,6 +43,7 @@ impl FailureKind {
             FailureKind::Trap => "trap",
             FailureKind::BadOutput => "bad_output",
             FailureKind::Busy => "busy",
+            FailureKind::Error => "error",
         }
     }
 }

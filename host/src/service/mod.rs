@@ -2,13 +2,21 @@
 //! HTTP. Owns the store and the compiled entity types.
 
 mod entity_types;
+mod hooks;
 mod list;
+mod outbox;
+mod plugin_host;
+mod plugin_stats;
 mod plugins;
 mod records;
 mod registry;
+mod schedules;
 
 pub use self::list::{DEFAULT_TOP, ListRequest, MAX_TOP, Page, record_json, record_text};
-pub use self::plugins::{PluginHost, PluginRegistry, PluginSettings, WorkspacePlugins};
+pub use self::outbox::JobSettings;
+pub use self::plugin_host::PluginHost;
+pub use self::plugin_stats::HookStats;
+pub use self::plugins::{PluginRegistry, PluginSettings, WorkspacePlugins};
 pub use self::records::{
     Actor, BulkMode, Change, MAX_BULK_ITEMS, Precondition, check_id, merge_patch,
 };
@@ -20,6 +28,8 @@ pub struct App {
     pub store: Store,
     pub types: TypeRegistry,
     pub plugins: PluginRegistry,
+    /// How after-change and schedule deliveries are retried and run.
+    pub jobs: JobSettings,
     /// The `Arc` this app lives in, handed to plugin host calls for the length of a call.
     me: std::sync::Weak<App>,
 }
@@ -29,12 +39,14 @@ impl App {
     pub fn new(
         store: Store,
         plugin_cache: Option<std::path::PathBuf>,
+        jobs: JobSettings,
     ) -> crate::error::Result<std::sync::Arc<App>> {
         let plugins = PluginRegistry::new(plugin_cache)?;
         Ok(std::sync::Arc::new_cyclic(|me| App {
             store,
             types: TypeRegistry::default(),
             plugins,
+            jobs,
             me: me.clone(),
         }))
     }

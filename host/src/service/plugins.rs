@@ -9,24 +9,18 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::records::{Actor, Change};
-use super::{App, ListRequest};
+use super::App;
+use super::plugin_host::PluginHost;
+use super::plugin_stats::PluginStats;
+use super::records::Actor;
 use crate::error::{Error, FieldError, Result};
-use crate::plugin::bindings::types as wit;
-use crate::plugin::manifest::LimitsRequest;
-use crate::plugin::{
-    BoxFuture, CallSite, Compiled, Failure, FailureKind, Hook, HostApi, HostCallError, Limits,
-    MAX_OUTPUT_BYTES, Manifest, PackageFiles, PluginManifest, QueryArgs, Runtime,
-};
-use crate::store::{StoredComponent, StoredPackage, StoredRecord, Tx};
+use crate::plugin::manifest::{LimitsRequest, check_limits};
+use crate::plugin::{Compiled, Hook, Limits, Manifest, PackageFiles, PluginManifest, Runtime};
+use crate::store::{StoredComponent, StoredPackage};
 
 /// How long a host trusts its loaded plugin set before checking the database for changes made
 /// by another host.
 const RECHECK: Duration = Duration::from_secs(2);
-/// Most field errors one validate hook may return.
-const MAX_FIELD_ERRORS: usize = 1000;
-/// Most records one host query returns.
-const MAX_QUERY_TOP: u32 = 500;
 
 /// One plugin, compiled and ready to instantiate.
 pub struct LoadedPlugin {
@@ -34,10 +28,10 @@ pub struct LoadedPlugin {
     pub manifest: PluginManifest,
     /// `package/plugin`, the name errors and logs use.
     pub qualified: String,
-    compiled: Compiled<PluginHost>,
+    pub(super) compiled: Compiled<PluginHost>,
     pub limits: Limits,
-    /// The plugin's configuration (JSON text).
-    config: String,
+    /// The plugin's configuration (JSON text), with the config schema's defaults filled in.
+    pub(super) config: String,
 }
 
 /// The enabled plugins of one workspace.
@@ -96,7 +90,11 @@ impl WorkspacePlugins {
 
 /// The sandbox and the loaded plugins of every workspace.
 pub struct PluginRegistry {
-    runtime: Runtime<PluginHost>,
+    pub(super) runtime: Runtime<PluginHost>,
+    /// This host's invocation counts and latencies.
+    pub stats: PluginStats,
+    /// Wakes this host's delivery worker when a commit wrote deliveries.
+    pub(super) wake: tokio::sync::Notify,
     workspaces: RwLock<HashMap<String, Arc<WorkspacePlugins>>>,
 }
 
@@ -106,10 +104,12 @@ impl PluginRegistry {
             runtime: Runtime::new(cache_dir)
                 .map_err(|e| Error::Internal(format!("plugin runtime: {e}")))?,
             workspaces: RwLock::new(HashMap::new()),
+            stats: PluginStats::default(),
+            wake: tokio::sync::Notify::new(),
         })
     }
 
-    fn forget(&self, workspace: &str) {
+    pub(super) fn forget(&self, workspace: &str) {
         self.workspaces
             .write()
             .expect("plugin registry lock")
@@ -210,7 +210,11 @@ impl App {
                     })?;
                 let own = settings.get(&plugin.name).cloned().unwrap_or_default();
                 let limits = Limits::resolve(&[plugin.limits.as_ref(), own.limits.as_ref()]);
-                let config = own.config.unwrap_or_else(|| json!({})).to_string();
+                let mut config = own.config.unwrap_or_else(|| json!({}));
+                if let Some(schema) = &plugin.config_schema {
+                    fill_defaults(schema, &mut config);
+                }
+                let config = config.to_string();
                 plugins.push(Arc::new(LoadedPlugin {
                     qualified: format!("{}/{}", package.name, plugin.name),
                     package: package.name.clone(),
@@ -315,6 +319,15 @@ impl App {
                 errors,
             ));
         }
+        let others = self.store.list_packages(workspace).await?;
+        let taken = taken_names(&manifest, &others);
+        if !taken.is_empty() {
+            return Err(Error::conflict(
+                "name_taken",
+                "another installed package already declares an action or report of the same name",
+                taken,
+            ));
+        }
         let now = crate::clock::now();
         let mut tx = self.store.begin().await?;
         let existing = tx.get_package(workspace, &manifest.name).await?;
@@ -415,308 +428,185 @@ impl App {
         }
         tx.commit().await?;
         self.plugins.forget(workspace);
+        self.plugins.stats.forget(workspace, name);
         Ok(())
     }
 
-    /// Runs the validate hooks of a type on a record; their field errors join the schema's.
-    pub(super) async fn plugin_validate(
-        &self,
-        plugins: &WorkspacePlugins,
-        workspace: &str,
-        event: &wit::RecordEvent,
-        actor: &Actor,
-    ) -> Result<Vec<FieldError>> {
-        let mut errors = Vec::new();
-        for plugin in plugins.subscribed(&event.entity_type, Hook::Validate) {
-            let host = self.plugin_host(workspace, &plugin, None, actor);
-            let site = CallSite {
-                plugin: plugin.qualified.clone(),
-                hook: "validate".into(),
-            };
-            let call_event = event.clone();
-            let (found, _) = self
-                .plugins
-                .runtime
-                .invoke(
-                    &plugin.compiled,
-                    &site,
-                    host,
-                    plugin.limits,
-                    plugin.limits.sync_deadline_ms,
-                    move |instance, store| {
-                        Box::pin(async move {
-                            let found = instance
-                                .xrm_plugin_hooks()
-                                .call_validate(store, &call_event)
-                                .await?;
-                            Ok(Ok(found))
-                        })
-                    },
-                )
-                .await
-                .map_err(plugin_failed)?;
-            let size: usize = found
-                .iter()
-                .map(|e| e.path.len() + e.keyword.len() + e.message.len())
-                .sum();
-            if found.len() > MAX_FIELD_ERRORS || size > MAX_OUTPUT_BYTES {
-                return Err(plugin_failed(Failure {
-                    plugin: plugin.qualified.clone(),
-                    hook: "validate".into(),
-                    kind: FailureKind::Limit,
-                    reason: format!(
-                        "returned {} field errors ({size} bytes); the limit is {MAX_FIELD_ERRORS} errors and {MAX_OUTPUT_BYTES} bytes",
-                        found.len()
-                    ),
-                }));
-            }
-            errors.extend(
-                found
-                    .into_iter()
-                    .map(|e| FieldError::new(e.path, e.keyword, e.message)),
-            );
-        }
-        Ok(errors)
-    }
-
-    /// Runs the before-* hooks of a type in the write transaction. Returns the transaction and
-    /// the record as the plugins left it (`None`: unchanged).
-    pub(super) async fn plugin_before(
-        &self,
-        plugins: &WorkspacePlugins,
-        workspace: &str,
-        hook: Hook,
-        mut event: wit::RecordEvent,
-        mut tx: Tx,
-        actor: &Actor,
-    ) -> Result<(Tx, Option<Value>)> {
-        let mut changed = None;
-        for plugin in plugins.subscribed(&event.entity_type, hook) {
-            let host = self.plugin_host(workspace, &plugin, Some(tx), actor);
-            let site = CallSite {
-                plugin: plugin.qualified.clone(),
-                hook: hook.as_str().into(),
-            };
-            let call_event = event.clone();
-            let qualified = plugin.qualified.clone();
-            let (outcome, host) = self
-                .plugins
-                .runtime
-                .invoke(
-                    &plugin.compiled,
-                    &site,
-                    host,
-                    plugin.limits,
-                    plugin.limits.sync_deadline_ms,
-                    move |instance, store| {
-                        Box::pin(async move {
-                            let outcome = instance
-                                .xrm_plugin_hooks()
-                                .call_before_change(store, &call_event)
-                                .await?;
-                            Ok(Ok(outcome))
-                        })
-                    },
-                )
-                .await
-                .map_err(plugin_failed)?;
-            tx = host.tx.expect("a before hook keeps its transaction");
-            match outcome {
-                Ok(None) => {}
-                Ok(Some(text)) => {
-                    if hook == Hook::BeforeDelete {
-                        continue;
-                    }
-                    if text.len() > MAX_OUTPUT_BYTES {
-                        return Err(plugin_failed(Failure {
-                            plugin: qualified,
-                            hook: hook.as_str().into(),
-                            kind: FailureKind::Limit,
-                            reason: format!(
-                                "returned a record of {} bytes; the limit is {MAX_OUTPUT_BYTES}",
-                                text.len()
-                            ),
-                        }));
-                    }
-                    let value: Value = serde_json::from_str(&text).map_err(|e| {
-                        plugin_failed(Failure {
-                            plugin: qualified.clone(),
-                            hook: hook.as_str().into(),
-                            kind: FailureKind::BadOutput,
-                            reason: format!("returned a record that is not JSON: {e}"),
-                        })
-                    })?;
-                    if !value.is_object() {
-                        return Err(plugin_failed(Failure {
-                            plugin: qualified,
-                            hook: hook.as_str().into(),
-                            kind: FailureKind::BadOutput,
-                            reason: "returned a record that is not a JSON object".into(),
-                        }));
-                    }
-                    event.record = Some(value.to_string());
-                    changed = Some(value);
-                }
-                Err(refusal) => return Err(refused(&qualified, hook.as_str(), refusal)),
-            }
-        }
-        Ok((tx, changed))
-    }
-
-    /// Runs a declared action on a record, in one transaction with the plugin's writes.
-    pub async fn run_action(
+    /// Sets one plugin's configuration and limit overrides, after checking them: the
+    /// configuration against the plugin's config schema, the limits against the host's bounds.
+    pub async fn set_plugin_settings(
         &self,
         workspace: &str,
-        type_name: &str,
-        id: &str,
-        name: &str,
-        input: Value,
-        actor: &Actor,
+        package: &str,
+        plugin: &str,
+        settings: PluginSettings,
     ) -> Result<Value> {
-        let record = self.get_record(workspace, type_name, id).await?;
-        let plugins = self.workspace_plugins(workspace).await?;
-        let (plugin, index) = plugins
-            .action(type_name, name)
-            .ok_or_else(|| Error::not_found(format!("action '{name}' on {type_name}")))?;
-        if let Some(schema) = &plugin.manifest.actions[index].input_schema {
-            let validator = jsonschema::validator_for(schema)
-                .map_err(|e| Error::Internal(format!("action input schema: {e}")))?;
-            let errors: Vec<FieldError> = validator
-                .iter_errors(&input)
-                .map(|e| {
+        let mut tx = self.store.begin().await?;
+        let stored = tx
+            .get_package(workspace, package)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("package '{package}'")))?;
+        let manifest: Manifest = serde_json::from_str(&stored.manifest)
+            .map_err(|e| Error::Internal(format!("stored manifest of {package}: {e}")))?;
+        let declared = manifest
+            .plugins
+            .iter()
+            .find(|p| p.name == plugin)
+            .ok_or_else(|| Error::not_found(format!("plugin '{plugin}' in package '{package}'")))?;
+        let errors = settings_errors(declared, &settings)?;
+        if !errors.is_empty() {
+            return Err(Error::unprocessable(
+                "invalid_settings",
+                format!("the settings of plugin {package}/{plugin} are not valid"),
+                errors,
+            ));
+        }
+        let mut all: HashMap<String, PluginSettings> =
+            serde_json::from_str(&stored.settings).unwrap_or_default();
+        all.insert(plugin.to_owned(), settings);
+        let text = serde_json::to_string(&all).expect("settings serialise");
+        tx.set_package_settings(workspace, package, &text, &crate::clock::now())
+            .await?;
+        tx.commit().await?;
+        self.plugins.forget(workspace);
+        self.get_package(workspace, package).await
+    }
+
+    /// This host's invocation statistics of a package's hooks.
+    pub async fn package_stats(
+        &self,
+        workspace: &str,
+        package: &str,
+    ) -> Result<Vec<super::plugin_stats::HookStats>> {
+        self.get_package(workspace, package).await?;
+        Ok(self.plugins.stats.package(workspace, package))
+    }
+
+    /// A package's most recent failures, newest first.
+    pub async fn package_failures(
+        &self,
+        workspace: &str,
+        package: &str,
+        limit: i64,
+    ) -> Result<Vec<crate::store::StoredFailure>> {
+        self.get_package(workspace, package).await?;
+        self.store.list_failures(workspace, package, limit).await
+    }
+}
+
+/// Problems with an admin's settings of a plugin, with JSON Pointers into the settings.
+fn settings_errors(plugin: &PluginManifest, settings: &PluginSettings) -> Result<Vec<FieldError>> {
+    let mut errors = Vec::new();
+    if let Some(config) = &settings.config {
+        match &plugin.config_schema {
+            Some(schema) => {
+                let validator = jsonschema::validator_for(schema)
+                    .map_err(|e| Error::Internal(format!("a stored config schema: {e}")))?;
+                errors.extend(validator.iter_errors(config).map(|e| {
                     FieldError::new(
-                        e.instance_path().to_string(),
+                        format!("/config{}", e.instance_path()),
                         e.kind().keyword(),
                         e.to_string(),
                     )
-                })
-                .collect();
-            if !errors.is_empty() {
-                return Err(Error::unprocessable(
-                    "invalid_action_input",
-                    format!("the input of action {name} is not valid"),
-                    errors,
-                ));
+                }));
+            }
+            None if config.as_object().is_some_and(|o| o.is_empty()) => {}
+            None => errors.push(FieldError::new(
+                "/config",
+                "config_schema",
+                format!("plugin {} declares no configuration", plugin.name),
+            )),
+        }
+    }
+    if let Some(limits) = &settings.limits {
+        check_limits(limits, "/limits", &mut |path, keyword, message| {
+            errors.push(FieldError::new(path, keyword, message));
+        });
+    }
+    Ok(errors)
+}
+
+/// Fills in the `default` of every absent property the schema declares, into nested objects
+/// too, so a plugin reads its configuration without repeating the defaults.
+fn fill_defaults(schema: &Value, value: &mut Value) {
+    let (Some(properties), Some(object)) = (
+        schema.get("properties").and_then(Value::as_object),
+        value.as_object_mut(),
+    ) else {
+        return;
+    };
+    for (name, property) in properties {
+        if !object.contains_key(name) {
+            if let Some(default) = property.get("default") {
+                object.insert(name.clone(), default.clone());
+            } else if property.get("properties").is_some() {
+                let mut nested = json!({});
+                fill_defaults(property, &mut nested);
+                if nested.as_object().is_some_and(|o| !o.is_empty()) {
+                    object.insert(name.clone(), nested);
+                }
+                continue;
             }
         }
-        let tx = self.store.begin().await?;
-        let host = self.plugin_host(workspace, &plugin, Some(tx), actor);
-        let request = wit::ActionRequest {
-            entity_type: type_name.to_owned(),
-            id: record.id.clone(),
-            name: name.to_owned(),
-            input: input.to_string(),
-            actor: actor.0.clone(),
-        };
-        let site = CallSite {
-            plugin: plugin.qualified.clone(),
-            hook: format!("action {name}"),
-        };
-        let (outcome, host) = self
-            .plugins
-            .runtime
-            .invoke(
-                &plugin.compiled,
-                &site,
-                host,
-                plugin.limits,
-                plugin.limits.async_deadline_ms,
-                |instance, store| {
-                    Box::pin(async move {
-                        let outcome = instance
-                            .xrm_plugin_hooks()
-                            .call_run_action(store, &request)
-                            .await?;
-                        Ok(Ok(outcome))
-                    })
-                },
-            )
-            .await
-            .map_err(plugin_failed)?;
-        let output = outcome
-            .map_err(|refusal| refused(&plugin.qualified, &format!("action {name}"), refusal))?;
-        let output: Value = serde_json::from_str(&output).map_err(|e| {
-            plugin_failed(Failure {
-                plugin: plugin.qualified.clone(),
-                hook: format!("action {name}"),
-                kind: FailureKind::BadOutput,
-                reason: format!("returned output that is not JSON: {e}"),
-            })
-        })?;
-        host.tx
-            .expect("an action keeps its transaction")
-            .commit()
-            .await?;
-        Ok(output)
-    }
-
-    fn plugin_host(
-        &self,
-        workspace: &str,
-        plugin: &LoadedPlugin,
-        tx: Option<Tx>,
-        actor: &Actor,
-    ) -> PluginHost {
-        PluginHost {
-            app: self.me.upgrade().expect("the app outlives its requests"),
-            workspace: workspace.to_owned(),
-            plugin: plugin.qualified.clone(),
-            capabilities: plugin.manifest.capabilities.clone(),
-            config: plugin.config.clone(),
-            actor: Actor(format!("plugin:{}", plugin.qualified)),
-            on_behalf_of: actor.clone(),
-            tx,
+        if let Some(child) = object.get_mut(name) {
+            fill_defaults(property, child);
         }
     }
 }
 
-/// A record event for the hooks, with the record as the API shows it.
-pub(super) fn record_event(
-    entity_type: &str,
-    operation: wit::Operation,
-    id: &str,
-    record: Option<&StoredRecord>,
-    previous: Option<&StoredRecord>,
-    actor: &Actor,
-) -> wit::RecordEvent {
-    wit::RecordEvent {
-        entity_type: entity_type.to_owned(),
-        operation,
-        id: id.to_owned(),
-        record: record.map(super::record_text),
-        previous: previous.map(super::record_text),
-        actor: actor.0.clone(),
+/// Actions (per entity type) and reports of `manifest` whose names another installed package
+/// already uses: a request names an action or report without its package.
+fn taken_names(manifest: &Manifest, others: &[StoredPackage]) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    for other in others.iter().filter(|p| p.name != manifest.name) {
+        let Ok(theirs) = serde_json::from_str::<Manifest>(&other.manifest) else {
+            continue;
+        };
+        for (index, plugin) in manifest.plugins.iter().enumerate() {
+            for (i, action) in plugin.actions.iter().enumerate() {
+                let clash = theirs
+                    .plugins
+                    .iter()
+                    .flat_map(|p| &p.actions)
+                    .any(|a| a.name == action.name && a.entity_type == action.entity_type);
+                if clash {
+                    errors.push(FieldError::new(
+                        format!("/plugins/{index}/actions/{i}/name"),
+                        "unique",
+                        format!(
+                            "package {} already has an action {:?} on {}",
+                            other.name, action.name, action.entity_type
+                        ),
+                    ));
+                }
+            }
+            for (i, report) in plugin.reports.iter().enumerate() {
+                if theirs
+                    .plugins
+                    .iter()
+                    .flat_map(|p| &p.reports)
+                    .any(|r| r.name == report.name)
+                {
+                    errors.push(FieldError::new(
+                        format!("/plugins/{index}/reports/{i}/name"),
+                        "unique",
+                        format!(
+                            "package {} already has a report {:?}",
+                            other.name, report.name
+                        ),
+                    ));
+                }
+            }
+        }
     }
-}
-
-fn plugin_failed(failure: Failure) -> Error {
-    Error::PluginFailed(failure)
-}
-
-fn refused(plugin: &str, hook: &str, refusal: wit::Refusal) -> Error {
-    match refusal {
-        wit::Refusal::Invalid(errors) => Error::unprocessable(
-            "refused_by_plugin",
-            format!("plugin {plugin} refused the record in {hook}"),
-            errors
-                .into_iter()
-                .map(|e| FieldError::new(e.path, e.keyword, e.message))
-                .collect(),
-        ),
-        wit::Refusal::Conflict(message) => Error::conflict(
-            "refused_by_plugin",
-            format!(
-                "plugin {plugin} refused the operation in {hook}: {}",
-                message.chars().take(1000).collect::<String>()
-            ),
-            vec![],
-        ),
-    }
+    errors
 }
 
 /// A package as the API shows it; `hashes` = (package, plugin, sha256) of the components.
 fn package_json(package: &StoredPackage, hashes: &[(String, String, String)]) -> Value {
     let manifest: Value = serde_json::from_str(&package.manifest).unwrap_or(Value::Null);
+    let settings: HashMap<String, PluginSettings> =
+        serde_json::from_str(&package.settings).unwrap_or_default();
     let plugins: Vec<Value> = manifest["plugins"]
         .as_array()
         .into_iter()
@@ -730,6 +620,16 @@ fn package_json(package: &StoredPackage, hashes: &[(String, String, String)]) ->
                 })
                 .map(|(_, _, sha256)| sha256.clone());
             plugin["sha256"] = sha.map(Value::String).unwrap_or(Value::Null);
+            let own = plugin["name"]
+                .as_str()
+                .and_then(|name| settings.get(name))
+                .cloned()
+                .unwrap_or_default();
+            let requested: Option<LimitsRequest> =
+                serde_json::from_value(plugin["limits"].clone()).ok();
+            let effective = Limits::resolve(&[requested.as_ref(), own.limits.as_ref()]);
+            plugin["settings"] = json!({"config": own.config, "limits": own.limits});
+            plugin["effective_limits"] = json!(effective);
             plugin
         })
         .collect();
@@ -747,184 +647,29 @@ fn package_json(package: &StoredPackage, hashes: &[(String, String, String)]) ->
     })
 }
 
-/// What a plugin's host calls act on: its workspace, its capabilities, and — inside a
-/// synchronous hook or an action — the request's transaction.
-pub struct PluginHost {
-    app: Arc<App>,
-    workspace: String,
-    plugin: String,
-    capabilities: crate::plugin::manifest::Capabilities,
-    config: String,
-    /// Writes are recorded as made by the plugin.
-    actor: Actor,
-    /// The user whose request triggered the plugin.
-    #[allow(dead_code)]
-    on_behalf_of: Actor,
-    pub tx: Option<Tx>,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl PluginHost {
-    fn denied(&self, what: &str, entity_type: &str) -> HostCallError {
-        HostCallError::Denied(format!(
-            "plugin {} may not {what} {entity_type:?} records: its manifest does not declare that capability",
-            self.plugin
-        ))
-    }
-
-    fn may_read(&self, entity_type: &str) -> std::result::Result<(), HostCallError> {
-        if self.capabilities.may_read(entity_type) {
-            Ok(())
-        } else {
-            Err(self.denied("read", entity_type))
-        }
-    }
-
-    fn may_write(&self, entity_type: &str) -> std::result::Result<(), HostCallError> {
-        if !self.capabilities.may_write(entity_type) {
-            return Err(self.denied("write", entity_type));
-        }
-        if self.tx.is_none() {
-            return Err(HostCallError::Denied(format!(
-                "plugin {}: validate hooks cannot write records; use a before-* hook or an action",
-                self.plugin
-            )));
-        }
-        Ok(())
-    }
-}
-
-fn call_error(error: Error) -> HostCallError {
-    match error {
-        Error::NotFound { what } => HostCallError::NotFound(format!("{what} not found")),
-        Error::BadRequest { detail, .. } => HostCallError::BadRequest(detail),
-        Error::Unprocessable { errors, detail, .. } if errors.is_empty() => {
-            HostCallError::BadRequest(detail)
-        }
-        Error::Unprocessable { errors, .. } => HostCallError::Invalid(errors),
-        Error::Conflict { detail, .. } => HostCallError::Conflict(detail),
-        Error::PreconditionFailed { .. } => HostCallError::Conflict(error.to_string()),
-        other => {
-            tracing::warn!(error = %other, "plugin host call failed");
-            HostCallError::Failed("the host could not complete the call; see its log".into())
-        }
-    }
-}
-
-fn parse_json(text: &str) -> std::result::Result<Value, HostCallError> {
-    serde_json::from_str(text).map_err(|e| HostCallError::BadRequest(format!("not JSON: {e}")))
-}
-
-impl HostApi for PluginHost {
-    fn get_record<'a>(
-        &'a mut self,
-        entity_type: &'a str,
-        id: &'a str,
-    ) -> BoxFuture<'a, std::result::Result<Option<String>, HostCallError>> {
-        Box::pin(async move {
-            self.may_read(entity_type)?;
-            if super::check_id(id).is_err() {
-                return Ok(None);
-            }
-            let found = match &mut self.tx {
-                Some(tx) => tx
-                    .get_record_for_update(&self.workspace, id)
-                    .await
-                    .map_err(call_error)?,
-                None => self
-                    .app
-                    .store
-                    .get_record(&self.workspace, id)
-                    .await
-                    .map_err(call_error)?,
-            };
-            Ok(found
-                .filter(|r| r.entity_type == entity_type)
-                .map(|r| super::record_text(&r)))
-        })
-    }
-
-    fn query_records<'a>(
-        &'a mut self,
-        entity_type: &'a str,
-        query: QueryArgs,
-    ) -> BoxFuture<'a, std::result::Result<Vec<String>, HostCallError>> {
-        Box::pin(async move {
-            self.may_read(entity_type)?;
-            let request = ListRequest {
-                filter: query.filter,
-                orderby: query.order_by,
-                top: Some(query.top.unwrap_or(50).min(MAX_QUERY_TOP).to_string()),
-                ..ListRequest::default()
-            };
-            let page = self
-                .app
-                .list_records(&self.workspace, entity_type, &request, None)
-                .await
-                .map_err(call_error)?;
-            Ok(page.records)
-        })
-    }
-
-    fn create_record<'a>(
-        &'a mut self,
-        entity_type: &'a str,
-        data: &'a str,
-    ) -> BoxFuture<'a, std::result::Result<String, HostCallError>> {
-        Box::pin(async move {
-            self.may_write(entity_type)?;
-            let body = parse_json(data)?;
-            let tx = self.tx.as_mut().expect("checked by may_write");
-            let record = self
-                .app
-                .create_in(tx, &self.workspace, entity_type, body, &self.actor)
-                .await
-                .map_err(call_error)?;
-            Ok(super::record_text(&record))
-        })
-    }
-
-    fn update_record<'a>(
-        &'a mut self,
-        entity_type: &'a str,
-        id: &'a str,
-        patch: &'a str,
-    ) -> BoxFuture<'a, std::result::Result<String, HostCallError>> {
-        Box::pin(async move {
-            self.may_write(entity_type)?;
-            let patch = parse_json(patch)?;
-            let tx = self.tx.as_mut().expect("checked by may_write");
-            let record = self
-                .app
-                .update_in(
-                    tx,
-                    &self.workspace,
-                    entity_type,
-                    id,
-                    Change::MergePatch(patch),
-                    &self.actor,
-                )
-                .await
-                .map_err(call_error)?;
-            Ok(super::record_text(&record))
-        })
-    }
-
-    fn delete_record<'a>(
-        &'a mut self,
-        entity_type: &'a str,
-        id: &'a str,
-    ) -> BoxFuture<'a, std::result::Result<(), HostCallError>> {
-        Box::pin(async move {
-            self.may_write(entity_type)?;
-            let tx = self.tx.as_mut().expect("checked by may_write");
-            self.app
-                .delete_in(tx, &self.workspace, entity_type, id, &self.actor)
-                .await
-                .map_err(call_error)
-        })
-    }
-
-    fn config(&self) -> String {
-        self.config.clone()
+    #[test]
+    fn defaults_fill_absent_properties_at_every_depth() {
+        let schema = json!({"type": "object", "properties": {
+            "sla_hours": {"type": "object", "properties": {
+                "high": {"type": "integer", "default": 8},
+                "low": {"type": "integer", "default": 72}}},
+            "mode": {"type": "string", "default": "strict"},
+            "note": {"type": "string"}}});
+        let mut config = json!({"sla_hours": {"high": 2}});
+        fill_defaults(&schema, &mut config);
+        assert_eq!(
+            config,
+            json!({"sla_hours": {"high": 2, "low": 72}, "mode": "strict"})
+        );
+        let mut empty = json!({});
+        fill_defaults(&schema, &mut empty);
+        assert_eq!(
+            empty,
+            json!({"sla_hours": {"high": 8, "low": 72}, "mode": "strict"})
+        );
     }
 }

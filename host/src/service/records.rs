@@ -7,12 +7,13 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::App;
-use super::plugins::{WorkspacePlugins, record_event};
+use super::hooks::record_event;
+use super::plugins::WorkspacePlugins;
 use crate::error::{Error, FieldError, ItemError, Result};
 use crate::plugin::Hook;
 use crate::plugin::bindings::types::Operation;
 use crate::schema::{EntityType, OnDelete, SYSTEM_FIELDS};
-use crate::store::{Dialect, InsertCommand, SearchText, StoredRecord, Tx};
+use crate::store::{Dialect, InsertCommand, RecordChange, SearchText, StoredRecord, Tx};
 
 /// Most records one bulk request may carry.
 pub const MAX_BULK_ITEMS: usize = 1000;
@@ -81,7 +82,8 @@ impl App {
         actor: &Actor,
     ) -> Result<StoredRecord> {
         let plugins = self.workspace_plugins(workspace).await?;
-        if plugins.hooks_on(type_name, &[Hook::BeforeCreate]) {
+        // Before-create hooks need the transaction; after-create deliveries are written in it.
+        if plugins.hooks_on(type_name, &[Hook::BeforeCreate, Hook::AfterCreate]) {
             return self
                 .create_with_plugins(&plugins, workspace, type_name, body, actor)
                 .await;
@@ -199,7 +201,7 @@ impl App {
                     actor,
                 )
                 .await?;
-            tx.commit().await?;
+            self.commit(tx, workspace, 0).await?;
             return Ok(record);
         }
         Err(schema_churn(type_name))
@@ -250,7 +252,7 @@ impl App {
             &mut visited,
         )
         .await?;
-        tx.commit().await?;
+        self.commit(tx, workspace, 0).await?;
         Ok(())
     }
 
@@ -373,7 +375,7 @@ impl App {
                 }
             }
         }
-        tx.commit().await?;
+        self.commit(tx, workspace, 0).await?;
         Ok(written)
     }
 
@@ -463,7 +465,7 @@ impl App {
         let record = Self::insert_in_tx(&mut tx, workspace, &entity_type, new, actor)
             .await?
             .ok_or_else(|| schema_churn(type_name))?;
-        tx.commit().await?;
+        self.commit(tx, workspace, 0).await?;
         Ok(record)
     }
 
@@ -528,7 +530,7 @@ impl App {
                 actor,
             )
             .await?;
-        tx.commit().await?;
+        self.commit(tx, workspace, 0).await?;
         Ok(record)
     }
 
@@ -625,6 +627,15 @@ impl App {
             .insert_record(workspace, &record, &search, entity_type.version)
             .await
             .map_err(|error| write_conflict(error, entity_type, workspace, tx.dialect()))?;
+        if inserted {
+            tx.journal(RecordChange {
+                entity_type: entity_type.name.clone(),
+                id: record.id.clone(),
+                actor: actor.0.clone(),
+                before: None,
+                after: Some(record.clone()),
+            });
+        }
         Ok(inserted.then_some(record))
     }
 
@@ -648,7 +659,7 @@ impl App {
             data: data.to_string(),
             updated_at: crate::clock::now(),
             updated_by: actor.0.clone(),
-            ..current
+            ..current.clone()
         };
         let search = search_text(entity_type, &data);
         let written = tx
@@ -661,6 +672,13 @@ impl App {
                 current: -1,
             });
         }
+        tx.journal(RecordChange {
+            entity_type: entity_type.name.clone(),
+            id: record.id.clone(),
+            actor: actor.0.clone(),
+            before: Some(current),
+            after: Some(record.clone()),
+        });
         Ok(record)
     }
 }
@@ -1116,11 +1134,12 @@ fn delete_cascading<'a>(
                     }
                     OnDelete::SetNull => {
                         for dependant in &pointing {
-                            let Some(mut record) =
+                            let Some(before) =
                                 tx.get_record_for_update(workspace, dependant).await?
                             else {
                                 continue;
                             };
+                            let mut record = before.clone();
                             let mut data: Value =
                                 serde_json::from_str(&record.data).map_err(|error| {
                                     Error::Internal(format!("stored record is not JSON: {error}"))
@@ -1134,12 +1153,27 @@ fn delete_cascading<'a>(
                             record.updated_by = actor.0.clone();
                             let search = search_text(source, &data);
                             tx.update_record(workspace, &record, &search).await?;
+                            tx.journal(RecordChange {
+                                entity_type: source.name.clone(),
+                                id: record.id.clone(),
+                                actor: actor.0.clone(),
+                                before: Some(before),
+                                after: Some(record),
+                            });
                         }
                     }
                 }
             }
         }
-        tx.delete_record(workspace, id).await?;
+        if let Some(deleted) = tx.delete_record(workspace, id).await? {
+            tx.journal(RecordChange {
+                entity_type: deleted.entity_type.clone(),
+                id: deleted.id.clone(),
+                actor: actor.0.clone(),
+                before: Some(deleted),
+                after: None,
+            });
+        }
         Ok(())
     })
 }

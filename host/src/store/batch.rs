@@ -118,11 +118,11 @@ async fn writer(pool: SqlitePool, mut receiver: mpsc::Receiver<Write>) {
 }
 
 async fn begin(pool: &SqlitePool) -> Result<Tx> {
-    Ok(Tx::Sqlite(
+    Ok(Tx::new(super::TxConn::Sqlite(
         pool.begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(super::pool_error)?,
-    ))
+    )))
 }
 
 /// Runs a whole batch in one transaction: `Some(result)` per job, `None` per insert.

@@ -26,6 +26,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0002_packages.sql"),
         include_str!("../../migrations/postgres/0002_packages.sql"),
     ),
+    (
+        3,
+        "plugin outbox, schedules and failures",
+        include_str!("../../migrations/sqlite/0003_plugin_jobs.sql"),
+        include_str!("../../migrations/postgres/0003_plugin_jobs.sql"),
+    ),
 ];
 
 pub(super) fn migrator(dialect: Dialect) -> Migrator {

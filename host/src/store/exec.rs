@@ -7,7 +7,7 @@ use sqlx::{
 
 use super::records::StoredRecord;
 use super::sql::{SqlBuilder, SqlValue};
-use super::{Backend, Store, Tx};
+use super::{Backend, Store, Tx, TxConn};
 use crate::error::Result;
 
 fn arguments<DB>(
@@ -108,12 +108,12 @@ where
 /// Runs `$body` with `$exec` bound to the executor of whichever database is behind `$on`.
 macro_rules! dispatch_tx {
     ($tx:expr, $exec:ident => $body:expr) => {
-        match $tx {
-            Tx::Sqlite(tx) => {
+        match &mut $tx.conn {
+            TxConn::Sqlite(tx) => {
                 let $exec = &mut **tx;
                 $body
             }
-            Tx::Postgres(tx) => {
+            TxConn::Postgres(tx) => {
                 let $exec = &mut **tx;
                 $body
             }
@@ -169,6 +169,17 @@ macro_rules! define_runner {
                     let rows = fetch_rows(exec, builder).await?;
                     rows.iter()
                         .map(|row| Ok((row.try_get::<String, _>(0)?, row.try_get::<String, _>(1)?)))
+                        .collect::<std::result::Result<_, sqlx::Error>>()
+                        .map_err(Into::into)
+                })
+            }
+
+            /// Reads every column of every row as optional text; the SQL casts other columns.
+            pub(super) async fn fetch_text_rows(&mut self, builder: SqlBuilder) -> Result<Vec<Vec<Option<String>>>> {
+                $dispatch!(self, exec => {
+                    let rows = fetch_rows(exec, builder).await?;
+                    rows.iter()
+                        .map(|row| (0..row.len()).map(|i| row.try_get::<Option<String>, _>(i)).collect::<std::result::Result<Vec<_>, _>>())
                         .collect::<std::result::Result<_, sqlx::Error>>()
                         .map_err(Into::into)
                 })

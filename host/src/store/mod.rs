@@ -9,6 +9,7 @@ mod batch;
 mod connect;
 mod entity_types;
 mod exec;
+mod jobs;
 mod packages;
 mod query;
 mod records;
@@ -22,6 +23,7 @@ use sqlx::{Postgres, Sqlite, Transaction};
 pub use self::batch::BoxFuture;
 pub use self::connect::redact as redact_url;
 pub use self::entity_types::{StoredEntityType, unique_key_of_violation};
+pub use self::jobs::{ClaimedJob, FAILURES_KEPT, JobRow, NewJob, ScheduleRow, StoredFailure};
 pub use self::packages::{StoredComponent, StoredPackage};
 pub use self::query::{ListPlan, SearchText, SortKey, has_search_words, list_sql};
 pub use self::records::{InsertCommand, StoredRecord};
@@ -72,9 +74,29 @@ enum Backend {
 }
 
 /// A write transaction. Dropping it without [`Tx::commit`] rolls everything back.
-pub enum Tx {
+///
+/// It carries the journal of the record changes made in it, which the service turns into
+/// after-change deliveries inside the same transaction, so an event exists exactly when its
+/// change was committed.
+pub struct Tx {
+    conn: TxConn,
+    changes: Vec<RecordChange>,
+}
+
+enum TxConn {
     Sqlite(Transaction<'static, Sqlite>),
     Postgres(Transaction<'static, Postgres>),
+}
+
+/// One record written in a transaction: `before` is absent on create, `after` on delete.
+#[derive(Debug, Clone)]
+pub struct RecordChange {
+    pub entity_type: String,
+    pub id: String,
+    /// Who made the change.
+    pub actor: String,
+    pub before: Option<StoredRecord>,
+    pub after: Option<StoredRecord>,
 }
 
 impl Store {
@@ -107,13 +129,15 @@ impl Store {
     /// so a transaction never fails half-way for lack of it.
     pub async fn begin(&self) -> Result<Tx> {
         match &self.backend {
-            Backend::Sqlite { write, .. } => Ok(Tx::Sqlite(
+            Backend::Sqlite { write, .. } => Ok(Tx::new(TxConn::Sqlite(
                 write
                     .begin_with("BEGIN IMMEDIATE")
                     .await
                     .map_err(pool_error)?,
-            )),
-            Backend::Postgres(pool) => Ok(Tx::Postgres(pool.begin().await.map_err(pool_error)?)),
+            ))),
+            Backend::Postgres(pool) => Ok(Tx::new(TxConn::Postgres(
+                pool.begin().await.map_err(pool_error)?,
+            ))),
         }
     }
 
@@ -210,19 +234,36 @@ impl Store {
 }
 
 impl Tx {
+    fn new(conn: TxConn) -> Tx {
+        Tx {
+            conn,
+            changes: Vec::new(),
+        }
+    }
+
     pub async fn commit(self) -> Result<()> {
-        match self {
-            Tx::Sqlite(tx) => tx.commit().await,
-            Tx::Postgres(tx) => tx.commit().await,
+        match self.conn {
+            TxConn::Sqlite(tx) => tx.commit().await,
+            TxConn::Postgres(tx) => tx.commit().await,
         }
         .map_err(Error::from)
     }
 
     pub fn dialect(&self) -> Dialect {
-        match self {
-            Tx::Sqlite(_) => Dialect::Sqlite,
-            Tx::Postgres(_) => Dialect::Postgres,
+        match self.conn {
+            TxConn::Sqlite(_) => Dialect::Sqlite,
+            TxConn::Postgres(_) => Dialect::Postgres,
         }
+    }
+
+    /// Notes a record change for the journal.
+    pub fn journal(&mut self, change: RecordChange) {
+        self.changes.push(change);
+    }
+
+    /// The record changes noted so far, emptying the journal.
+    pub fn take_changes(&mut self) -> Vec<RecordChange> {
+        std::mem::take(&mut self.changes)
     }
 }
 

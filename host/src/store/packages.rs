@@ -221,6 +221,28 @@ impl Tx {
         Ok(self.execute(sql).await? > 0)
     }
 
+    /// Replaces a package's settings; `false` when there is no such package.
+    pub async fn set_package_settings(
+        &mut self,
+        workspace: &str,
+        name: &str,
+        settings: &str,
+        now: &str,
+    ) -> Result<bool> {
+        let dialect = self.dialect();
+        let mut sql = SqlBuilder::new(dialect);
+        sql.push("UPDATE packages SET settings = ")
+            .bind(SqlValue::Text(settings.to_owned()))
+            .push(json_param(dialect))
+            .push(", updated_at = ")
+            .bind(SqlValue::Text(now.to_owned()))
+            .push(" WHERE workspace_id = ")
+            .bind(SqlValue::Text(workspace.to_owned()))
+            .push(" AND name = ")
+            .bind(SqlValue::Text(name.to_owned()));
+        Ok(self.execute(sql).await? > 0)
+    }
+
     /// Removes a package and its components; `false` when there is no such package.
     pub async fn delete_package(&mut self, workspace: &str, name: &str) -> Result<bool> {
         let dialect = self.dialect();

@@ -88,6 +88,18 @@ pub(super) fn push_guarded_insert(sql: &mut SqlBuilder, command: &InsertCommand)
 }
 
 /// The select list that `exec::decode_record` expects, in its order.
+/// The record columns in a `RETURNING` clause, which takes no table alias.
+fn returning_columns(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Sqlite => {
+            "id, entity_type, version, data, created_at, updated_at, created_by, updated_by"
+        }
+        Dialect::Postgres => {
+            "id, entity_type, version, data::text, created_at, updated_at, created_by, updated_by"
+        }
+    }
+}
+
 pub(super) fn record_columns(dialect: Dialect) -> &'static str {
     match dialect {
         Dialect::Sqlite => {
@@ -243,7 +255,12 @@ impl Tx {
     }
 
     /// Deletes one record and its full-text entry. Returns whether it existed.
-    pub async fn delete_record(&mut self, workspace: &str, id: &str) -> Result<bool> {
+    /// Deletes a record; returns it as it was, or `None` when there was none.
+    pub async fn delete_record(
+        &mut self,
+        workspace: &str,
+        id: &str,
+    ) -> Result<Option<StoredRecord>> {
         let dialect = self.dialect();
         if dialect == Dialect::Sqlite {
             let mut fts = SqlBuilder::new(dialect);
@@ -258,8 +275,10 @@ impl Tx {
         sql.push("DELETE FROM records WHERE workspace_id = ")
             .bind(SqlValue::Text(workspace.to_owned()))
             .push(" AND id = ")
-            .bind(SqlValue::Text(id.to_owned()));
-        Ok(self.execute(sql).await? > 0)
+            .bind(SqlValue::Text(id.to_owned()))
+            .push(" RETURNING ")
+            .push(returning_columns(dialect));
+        Ok(self.fetch_records(sql).await?.pop())
     }
 
     /// The entity type of each id that exists in the workspace. On PostgreSQL the targets are

@@ -1,0 +1,147 @@
+//! Running plugins, for the admin: per-plugin settings, invocation statistics, recent
+//! failures, schedules (with "run now"), the outbox of after-change and schedule deliveries
+//! (`/api/v1/plugin-jobs`, with dead letters to retry or discard) and the reports plugins offer.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::body::JsonBody;
+use super::records::DEFAULT_WORKSPACE;
+use crate::error::{Error, FieldError, Result};
+use crate::service::{Actor, App, PluginSettings};
+
+/// Most failures or deliveries one listing returns.
+const MAX_LISTED: i64 = 500;
+
+fn actor() -> Actor {
+    Actor("anonymous".to_owned())
+}
+
+/// `$top` of a listing: 1–500, default 50.
+fn top(value: Option<&str>) -> Result<i64> {
+    match value {
+        None => Ok(50),
+        Some(text) => match text.parse::<i64>() {
+            Ok(n) if (1..=MAX_LISTED).contains(&n) => Ok(n),
+            _ => Err(Error::bad_request(
+                "invalid_query",
+                format!("$top must be a whole number from 1 to {MAX_LISTED}, not {text:?}"),
+            )),
+        },
+    }
+}
+
+pub async fn put_settings(
+    State(app): State<Arc<App>>,
+    Path((package, plugin)): Path<(String, String)>,
+    JsonBody(body): JsonBody,
+) -> Result<Response> {
+    let settings: PluginSettings = serde_json::from_value(body).map_err(|error| {
+        Error::unprocessable(
+            "invalid_settings",
+            format!("the settings are not valid: {error}"),
+            vec![FieldError::new("", "type", error.to_string())],
+        )
+    })?;
+    let package = app
+        .set_plugin_settings(DEFAULT_WORKSPACE, &package, &plugin, settings)
+        .await?;
+    Ok(Json(package).into_response())
+}
+
+pub async fn stats(State(app): State<Arc<App>>, Path(package): Path<String>) -> Result<Response> {
+    let lines = app.package_stats(DEFAULT_WORKSPACE, &package).await?;
+    Ok(Json(json!({ "value": lines })).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct Listing {
+    #[serde(rename = "$top")]
+    top: Option<String>,
+    status: Option<String>,
+    package: Option<String>,
+}
+
+pub async fn failures(
+    State(app): State<Arc<App>>,
+    Path(package): Path<String>,
+    Query(listing): Query<Listing>,
+) -> Result<Response> {
+    let limit = top(listing.top.as_deref())?;
+    let failures = app
+        .package_failures(DEFAULT_WORKSPACE, &package, limit)
+        .await?;
+    Ok(Json(json!({ "value": failures })).into_response())
+}
+
+pub async fn schedules(
+    State(app): State<Arc<App>>,
+    Path(package): Path<String>,
+) -> Result<Response> {
+    let schedules = app.package_schedules(DEFAULT_WORKSPACE, &package).await?;
+    Ok(Json(json!({ "value": schedules })).into_response())
+}
+
+/// Fires a schedule now; 202 with the delivery it queued.
+pub async fn run_schedule(
+    State(app): State<Arc<App>>,
+    Path((package, plugin, schedule)): Path<(String, String, String)>,
+) -> Result<Response> {
+    let job = app
+        .run_schedule_now(DEFAULT_WORKSPACE, &package, &plugin, &schedule)
+        .await?;
+    Ok((StatusCode::ACCEPTED, Json(job)).into_response())
+}
+
+pub async fn list_jobs(
+    State(app): State<Arc<App>>,
+    Query(listing): Query<Listing>,
+) -> Result<Response> {
+    let limit = top(listing.top.as_deref())?;
+    let jobs = app
+        .list_jobs(
+            DEFAULT_WORKSPACE,
+            listing.status.as_deref(),
+            listing.package.as_deref(),
+            limit,
+        )
+        .await?;
+    Ok(Json(json!({ "value": jobs })).into_response())
+}
+
+pub async fn get_job(State(app): State<Arc<App>>, Path(id): Path<String>) -> Result<Response> {
+    Ok(Json(app.get_job(DEFAULT_WORKSPACE, &id).await?).into_response())
+}
+
+pub async fn retry_job(State(app): State<Arc<App>>, Path(id): Path<String>) -> Result<Response> {
+    Ok(Json(app.retry_job(DEFAULT_WORKSPACE, &id).await?).into_response())
+}
+
+pub async fn discard_job(State(app): State<Arc<App>>, Path(id): Path<String>) -> Result<Response> {
+    app.discard_job(DEFAULT_WORKSPACE, &id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub async fn list_reports(State(app): State<Arc<App>>) -> Result<Response> {
+    let reports = app.list_reports(DEFAULT_WORKSPACE).await?;
+    Ok(Json(json!({ "value": reports })).into_response())
+}
+
+/// Runs a report; its query parameters are the report's parameters.
+pub async fn run_report(
+    State(app): State<Arc<App>>,
+    Path(name): Path<String>,
+    Query(parameters): Query<BTreeMap<String, String>>,
+) -> Result<Response> {
+    let report = app
+        .run_report(DEFAULT_WORKSPACE, &name, parameters, &actor())
+        .await?;
+    Ok(Json(report).into_response())
+}

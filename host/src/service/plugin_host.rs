@@ -1,0 +1,223 @@
+//! [`PluginHost`]: what a plugin's host calls act on — its workspace, its capabilities, and the
+//! transaction its writes belong to.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::records::{Actor, Change};
+use super::{App, ListRequest};
+use crate::error::Error;
+use crate::plugin::{BoxFuture, HostApi, HostCallError, QueryArgs};
+use crate::store::Tx;
+
+/// Most records one host query returns.
+const MAX_QUERY_TOP: u32 = 500;
+
+/// Whether and where a plugin's host calls may write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Writes {
+    /// Validate hooks and reports only read.
+    Never,
+    /// Before-* hooks write in the request's transaction, which they are given.
+    InRequest,
+    /// Actions, after-change hooks and schedules get a transaction of their own, begun at their
+    /// first write (so one that only reads never holds SQLite's write lock) and committed only
+    /// if the invocation succeeds.
+    OwnTransaction,
+}
+
+/// What a plugin's host calls act on: its workspace, its capabilities, and the transaction its
+/// writes belong to.
+pub struct PluginHost {
+    pub(super) app: Arc<App>,
+    pub(super) workspace: String,
+    pub(super) plugin: String,
+    pub(super) capabilities: crate::plugin::manifest::Capabilities,
+    pub(super) config: String,
+    /// Writes are recorded as made by the plugin.
+    pub(super) actor: Actor,
+    /// The user whose request triggered the plugin.
+    #[allow(dead_code)]
+    pub(super) on_behalf_of: Actor,
+    pub(super) writes: Writes,
+    /// The transaction of the writes made so far (always present for `Writes::InRequest`).
+    pub tx: Option<Tx>,
+}
+
+impl PluginHost {
+    fn denied(&self, what: &str, entity_type: &str) -> HostCallError {
+        HostCallError::Denied(format!(
+            "plugin {} may not {what} {entity_type:?} records: its manifest does not declare that capability",
+            self.plugin
+        ))
+    }
+
+    fn may_read(&self, entity_type: &str) -> std::result::Result<(), HostCallError> {
+        if self.capabilities.may_read(entity_type) {
+            Ok(())
+        } else {
+            Err(self.denied("read", entity_type))
+        }
+    }
+
+    /// Checks a write and returns the transaction it goes into, beginning it if need be.
+    async fn write_tx(&mut self, entity_type: &str) -> std::result::Result<&mut Tx, HostCallError> {
+        if !self.capabilities.may_write(entity_type) {
+            return Err(self.denied("write", entity_type));
+        }
+        match self.writes {
+            Writes::Never => {
+                return Err(HostCallError::Denied(format!(
+                    "plugin {}: validate hooks and reports cannot write records; use a before-* hook, an action, an after-* hook or a schedule",
+                    self.plugin
+                )));
+            }
+            Writes::InRequest => {}
+            Writes::OwnTransaction => {
+                if self.tx.is_none() {
+                    self.tx = Some(self.app.store.begin().await.map_err(call_error)?);
+                }
+            }
+        }
+        self.tx.as_mut().ok_or_else(|| {
+            HostCallError::Failed("the host could not complete the call; see its log".into())
+        })
+    }
+}
+
+fn call_error(error: Error) -> HostCallError {
+    match error {
+        Error::NotFound { what } => HostCallError::NotFound(format!("{what} not found")),
+        Error::BadRequest { detail, .. } => HostCallError::BadRequest(detail),
+        Error::Unprocessable { errors, detail, .. } if errors.is_empty() => {
+            HostCallError::BadRequest(detail)
+        }
+        Error::Unprocessable { errors, .. } => HostCallError::Invalid(errors),
+        Error::Conflict { detail, .. } => HostCallError::Conflict(detail),
+        Error::PreconditionFailed { .. } => HostCallError::Conflict(error.to_string()),
+        other => {
+            tracing::warn!(error = %other, "plugin host call failed");
+            HostCallError::Failed("the host could not complete the call; see its log".into())
+        }
+    }
+}
+
+fn parse_json(text: &str) -> std::result::Result<Value, HostCallError> {
+    serde_json::from_str(text).map_err(|e| HostCallError::BadRequest(format!("not JSON: {e}")))
+}
+
+impl HostApi for PluginHost {
+    fn get_record<'a>(
+        &'a mut self,
+        entity_type: &'a str,
+        id: &'a str,
+    ) -> BoxFuture<'a, std::result::Result<Option<String>, HostCallError>> {
+        Box::pin(async move {
+            self.may_read(entity_type)?;
+            if super::check_id(id).is_err() {
+                return Ok(None);
+            }
+            let found = match &mut self.tx {
+                Some(tx) => tx
+                    .get_record_for_update(&self.workspace, id)
+                    .await
+                    .map_err(call_error)?,
+                None => self
+                    .app
+                    .store
+                    .get_record(&self.workspace, id)
+                    .await
+                    .map_err(call_error)?,
+            };
+            Ok(found
+                .filter(|r| r.entity_type == entity_type)
+                .map(|r| super::record_text(&r)))
+        })
+    }
+
+    fn query_records<'a>(
+        &'a mut self,
+        entity_type: &'a str,
+        query: QueryArgs,
+    ) -> BoxFuture<'a, std::result::Result<Vec<String>, HostCallError>> {
+        Box::pin(async move {
+            self.may_read(entity_type)?;
+            let request = ListRequest {
+                filter: query.filter,
+                orderby: query.order_by,
+                top: Some(query.top.unwrap_or(50).min(MAX_QUERY_TOP).to_string()),
+                ..ListRequest::default()
+            };
+            let page = self
+                .app
+                .list_records(&self.workspace, entity_type, &request, None)
+                .await
+                .map_err(call_error)?;
+            Ok(page.records)
+        })
+    }
+
+    fn create_record<'a>(
+        &'a mut self,
+        entity_type: &'a str,
+        data: &'a str,
+    ) -> BoxFuture<'a, std::result::Result<String, HostCallError>> {
+        Box::pin(async move {
+            let body = parse_json(data)?;
+            let (app, workspace, actor) =
+                (self.app.clone(), self.workspace.clone(), self.actor.clone());
+            let tx = self.write_tx(entity_type).await?;
+            let record = app
+                .create_in(tx, &workspace, entity_type, body, &actor)
+                .await
+                .map_err(call_error)?;
+            Ok(super::record_text(&record))
+        })
+    }
+
+    fn update_record<'a>(
+        &'a mut self,
+        entity_type: &'a str,
+        id: &'a str,
+        patch: &'a str,
+    ) -> BoxFuture<'a, std::result::Result<String, HostCallError>> {
+        Box::pin(async move {
+            let patch = parse_json(patch)?;
+            let (app, workspace, actor) =
+                (self.app.clone(), self.workspace.clone(), self.actor.clone());
+            let tx = self.write_tx(entity_type).await?;
+            let record = app
+                .update_in(
+                    tx,
+                    &workspace,
+                    entity_type,
+                    id,
+                    Change::MergePatch(patch),
+                    &actor,
+                )
+                .await
+                .map_err(call_error)?;
+            Ok(super::record_text(&record))
+        })
+    }
+
+    fn delete_record<'a>(
+        &'a mut self,
+        entity_type: &'a str,
+        id: &'a str,
+    ) -> BoxFuture<'a, std::result::Result<(), HostCallError>> {
+        Box::pin(async move {
+            let (app, workspace, actor) =
+                (self.app.clone(), self.workspace.clone(), self.actor.clone());
+            let tx = self.write_tx(entity_type).await?;
+            app.delete_in(tx, &workspace, entity_type, id, &actor)
+                .await
+                .map_err(call_error)
+        })
+    }
+
+    fn config(&self) -> String {
+        self.config.clone()
+    }
+}
