@@ -1,0 +1,41 @@
+// Routes: one per screen; the heavy screens (grid, code editor, charts) load on first visit.
+import { lazy, Suspense } from 'react';
+import { Route, Routes } from 'react-router-dom';
+import { Shell } from './layout/Shell';
+import { Home } from './layout/Home';
+import { NotFound } from './layout/NotFound';
+import { Loading } from './ui/States';
+
+const RecordList = lazy(() => import('./records/RecordList'));
+const RecordDetail = lazy(() => import('./records/RecordDetail'));
+const RecordEditor = lazy(() => import('./records/RecordEditor'));
+const TypeList = lazy(() => import('./designer/TypeList'));
+const TypeDesigner = lazy(() => import('./designer/TypeDesigner'));
+const PackageList = lazy(() => import('./packages/PackageList'));
+const PackageDetail = lazy(() => import('./packages/PackageDetail'));
+const ReportList = lazy(() => import('./reports/ReportList'));
+const ReportView = lazy(() => import('./reports/ReportView'));
+
+export function App() {
+  return (
+    <Shell>
+      <Suspense fallback={<Loading label="Loading the screen" />}>
+        <Routes>
+          <Route path="/" element={<Home />} />
+          <Route path="/records/:type" element={<RecordList />} />
+          <Route path="/records/:type/new" element={<RecordEditor />} />
+          <Route path="/records/:type/:id" element={<RecordDetail />} />
+          <Route path="/records/:type/:id/edit" element={<RecordEditor />} />
+          <Route path="/types" element={<TypeList />} />
+          <Route path="/types/new" element={<TypeDesigner />} />
+          <Route path="/types/:name" element={<TypeDesigner />} />
+          <Route path="/packages" element={<PackageList />} />
+          <Route path="/packages/:name" element={<PackageDetail />} />
+          <Route path="/reports" element={<ReportList />} />
+          <Route path="/reports/:name" element={<ReportView />} />
+          <Route path="*" element={<NotFound />} />
+        </Routes>
+      </Suspense>
+    </Shell>
+  );
+}

@@ -1,0 +1,45 @@
+// The one rjsf form setup of the UI: the 2020-12 validator, the lookup widget, errors on fields.
+import Form from '@rjsf/core';
+import type { ErrorSchema, RJSFSchema, UiSchema } from '@rjsf/utils';
+import type { ReactNode } from 'react';
+import type { JsonSchema } from '../api/types';
+import { validator } from '../schema/validator';
+import { LookupWidget } from './LookupWidget';
+
+const widgets = { lookup: LookupWidget };
+
+interface Props<T> {
+  id: string;
+  schema: JsonSchema;
+  uiSchema?: UiSchema;
+  formData: T;
+  extraErrors?: ErrorSchema;
+  disabled?: boolean;
+  onChange: (data: T) => void;
+  onSubmit: (data: T) => void;
+  children: ReactNode;
+}
+
+export function SchemaForm<T>({ id, schema, uiSchema, formData, extraErrors, disabled, onChange, onSubmit, children }: Props<T>) {
+  return (
+    <Form<T>
+      id={id}
+      className="schema-form"
+      schema={schema as RJSFSchema}
+      uiSchema={uiSchema}
+      formData={formData}
+      validator={validator}
+      widgets={widgets}
+      extraErrors={extraErrors}
+      disabled={disabled}
+      showErrorList={false}
+      noHtml5Validate
+      focusOnFirstError
+      experimental_defaultFormStateBehavior={{ emptyObjectFields: 'populateRequiredDefaults' }}
+      onChange={(event) => onChange(event.formData as T)}
+      onSubmit={(event) => onSubmit(event.formData as T)}
+    >
+      {children}
+    </Form>
+  );
+}

@@ -1,0 +1,114 @@
+// One record: its fields, system information, plugin actions, and the lists of records that point at it.
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Link, useNavigate, useParams } from 'react-router-dom';
+import { toast } from 'sonner';
+import { deleteRecord, getRecord } from '../api/endpoints';
+import { keys, useEntityType, useEntityTypes } from '../api/queries';
+import { annotations, formatValue, recordTitle, relationsTo } from '../schema/entity';
+import { ConfirmDialog } from '../ui/ConfirmDialog';
+import { PageHeader } from '../ui/PageHeader';
+import { ErrorState, Loading } from '../ui/States';
+import { ActionButtons } from './ActionButtons';
+import { FieldValues } from './FieldValues';
+import { RelatedList } from './RelatedList';
+
+export default function RecordDetail() {
+  const { type: typeName = '', id = '' } = useParams();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const type = useEntityType(typeName);
+  const types = useEntityTypes();
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const lookupFields = Object.keys((type.data && annotations(type.data.schema).lookups) ?? {}).join(',');
+  const record = useQuery({
+    queryKey: [...keys.record(typeName, id), 'expanded'],
+    queryFn: () => getRecord(typeName, id, lookupFields || undefined),
+    enabled: type.isSuccess,
+    staleTime: 0,
+  });
+
+  if (type.isPending || record.isPending) return <Loading label="Loading the record" />;
+  if (type.isError) return <ErrorState error={type.error} retry={() => type.refetch()} />;
+  if (record.isError) return <ErrorState error={record.error} retry={() => record.refetch()} />;
+  const entity = type.data;
+  const data = record.data;
+  const title = recordTitle(entity, data);
+  const relations = relationsTo(entity.name, types.data ?? []);
+
+  const remove = async () => {
+    await deleteRecord(entity.name, data.id, data.version);
+    setConfirmDelete(false);
+    await queryClient.invalidateQueries({ queryKey: keys.records(entity.name) });
+    toast.success(`${entity.display_name} “${title}” deleted`);
+    navigate(`/records/${entity.name}`);
+  };
+
+  return (
+    <div className="detail-screen">
+      <PageHeader
+        title={title}
+        breadcrumb={<Link to={`/records/${entity.name}`}>{entity.plural_name}</Link>}
+        subtitle={`${entity.display_name} · version ${data.version}`}
+        actions={
+          <>
+            <Link className="button primary" to={`/records/${entity.name}/${data.id}/edit`}>
+              Edit
+            </Link>
+            <ActionButtons typeName={entity.name} recordId={data.id} />
+            <button type="button" className="button danger" onClick={() => setConfirmDelete(true)}>
+              Delete
+            </button>
+          </>
+        }
+      />
+      <div className="detail-layout">
+        <section className="card" aria-label="Fields">
+          <FieldValues type={entity} record={data} types={types.data ?? []} />
+        </section>
+        <aside className="card system-info" aria-label="System information">
+          <dl className="fields compact">
+            <div className="field">
+              <dt>Id</dt>
+              <dd className="mono">{data.id}</dd>
+            </div>
+            <div className="field">
+              <dt>Created</dt>
+              <dd>
+                {formatValue(data.created_at, 'date-time')} by {data.created_by}
+              </dd>
+            </div>
+            <div className="field">
+              <dt>Last changed</dt>
+              <dd>
+                {formatValue(data.updated_at, 'date-time')} by {data.updated_by}
+              </dd>
+            </div>
+          </dl>
+        </aside>
+      </div>
+      {relations.map(({ type: source, via }) => (
+        <RelatedList
+          key={`${source.name}.${via}`}
+          parentType={entity.name}
+          parentId={data.id}
+          source={source}
+          via={via}
+          showVia={relations.filter((r) => r.type.name === source.name).length > 1}
+        />
+      ))}
+      <ConfirmDialog
+        title={`Delete ${entity.display_name.toLowerCase()}`}
+        open={confirmDelete}
+        confirmLabel="Delete"
+        onConfirm={remove}
+        onClose={() => setConfirmDelete(false)}
+      >
+        <p>
+          Delete “{title}”? Records that point at it follow their lookup’s rule: the delete is refused, they are deleted
+          too, or their link is cleared.
+        </p>
+      </ConfirmDialog>
+    </div>
+  );
+}
