@@ -97,15 +97,16 @@ impl App {
                 failure.kind.as_str(),
                 &failure.reason,
                 subject,
-            )
-            .await;
+            );
         }
         outcome
     }
 
-    /// Keeps a failure for the admin (`GET /api/v1/packages/{name}/failures`). Best effort: a
-    /// database problem here is logged, never allowed to hide the failure being reported.
-    pub(super) async fn file_failure(
+    /// Keeps a failure for the admin (`GET /api/v1/packages/{name}/failures`), in the
+    /// background: the caller may still hold a write transaction (on SQLite, the one writer),
+    /// and a failure must never wait for, or fail, the request it happened in. A database
+    /// problem here is logged.
+    pub(super) fn file_failure(
         &self,
         workspace: &str,
         plugin: &LoadedPlugin,
@@ -126,9 +127,14 @@ impl App {
             entity_type: subject.entity_type.map(str::to_owned),
             record_id: subject.record_id.map(str::to_owned),
         };
-        if let Err(error) = self.store.record_failure(workspace, &failure).await {
-            tracing::error!(%error, plugin = %plugin.qualified, "cannot keep a plugin failure");
-        }
+        let store = self.store.clone();
+        let workspace = workspace.to_owned();
+        let qualified = plugin.qualified.clone();
+        tokio::spawn(async move {
+            if let Err(error) = store.record_failure(&workspace, &failure).await {
+                tracing::error!(%error, plugin = %qualified, "cannot keep a plugin failure");
+            }
+        });
     }
 
     pub(super) fn plugin_host(
@@ -224,8 +230,7 @@ impl App {
         kind: FailureKind,
         reason: String,
     ) -> Error {
-        self.file_failure(workspace, plugin, hook, kind.as_str(), &reason, subject)
-            .await;
+        self.file_failure(workspace, plugin, hook, kind.as_str(), &reason, subject);
         Error::PluginFailed(Failure {
             plugin: plugin.qualified.clone(),
             hook: hook.to_owned(),
@@ -280,6 +285,8 @@ impl App {
                     let value = match record_output(&text) {
                         Ok(value) => value,
                         Err((kind, reason)) => {
+                            // Roll the request back before reporting.
+                            drop(tx);
                             return Err(self
                                 .bad_output(
                                     workspace,
@@ -361,6 +368,7 @@ impl App {
         let output: Value = match serde_json::from_str(&output) {
             Ok(output) => output,
             Err(e) => {
+                drop(host);
                 return Err(self
                     .bad_output(
                         workspace,

@@ -333,6 +333,8 @@ impl App {
             )
         };
         if let Err((hook, message)) = outcome {
+            // Roll the plugin's writes back before recording the failure.
+            drop(host);
             let reason = format!(
                 "the plugin reported: {}",
                 message.chars().take(1000).collect::<String>()
@@ -348,8 +350,7 @@ impl App {
                 FailureKind::Error.as_str(),
                 &reason,
                 subject,
-            )
-            .await;
+            );
             return Ok(Delivery::Failed(reason));
         }
         let mut tx = match host.tx {

@@ -20,11 +20,8 @@ const TICK: Duration = Duration::from_secs(1);
 /// The first time after `after` that `cron` selects, as the store writes timestamps.
 pub(super) fn next_due(cron: &str, after: OffsetDateTime) -> Option<String> {
     let cron = parse_cron(cron).ok()?;
-    let nanos = after.unix_timestamp_nanos();
-    let start = chrono::DateTime::from_timestamp(
-        i64::try_from(nanos.div_euclid(1_000_000_000)).ok()?,
-        u32::try_from(nanos.rem_euclid(1_000_000_000)).ok()?,
-    )?;
+    // Cron selects whole seconds: start from the second `after` falls in.
+    let start = chrono::DateTime::from_timestamp(after.unix_timestamp(), 0)?;
     let next = cron.find_next_occurrence(&start, false).ok()?;
     let next = OffsetDateTime::from_unix_timestamp_nanos(
         i128::from(next.timestamp()) * 1_000_000_000 + i128::from(next.timestamp_subsec_nanos()),
@@ -196,7 +193,11 @@ mod tests {
             next_due("*/10 * * * * *", at).as_deref(),
             Some("2026-11-23T10:07:40.000000Z")
         );
-        // strictly after: a time that matches is not its own next firing
+        // whole seconds, and strictly after: a time that matches is not its own next firing
+        assert_eq!(
+            next_due("* * * * * *", datetime!(2026-11-23 10:07:30.75 UTC)).as_deref(),
+            Some("2026-11-23T10:07:31.000000Z")
+        );
         assert_eq!(
             next_due("*/5 * * * *", datetime!(2026-11-23 10:10:00 UTC)).as_deref(),
             Some("2026-11-23T10:15:00.000000Z")

@@ -3,12 +3,14 @@
 //! - `validate`: the dates of a contract are in order and the notice period fits its term;
 //! - `before-create` / `before-update`: the status follows the dates (active, expiring,
 //!   expired) where the state machine allows it;
-//! - action `renew`: a follow-up contract for the next term, and the old one marked renewed.
+//! - action `renew`: a follow-up contract for the next term, and the old one marked renewed;
+//! - report `contracts-expiring`: running contracts ending within the next days, with value.
 //!
 //! Everything is deterministic given the record, the configuration and `host::now()`, so the
 //! handlers are unit-tested natively against [`xrm_sdk::testing::TestHost`].
 
 mod date;
+mod expiring;
 mod renew;
 mod status;
 
@@ -48,6 +50,13 @@ impl Plugin for ContractRules {
             (entity_type, name) => Err(Refusal::Conflict(format!(
                 "contract-rules has no action {name:?} on {entity_type:?}"
             ))),
+        }
+    }
+
+    fn report(request: &ReportRequest) -> Result<Report, String> {
+        match request.name.as_str() {
+            "contracts-expiring" => expiring::report(request),
+            name => Err(format!("contract-rules has no report {name:?}")),
         }
     }
 }
