@@ -5,8 +5,12 @@ import type { ReactNode } from 'react';
 import type { JsonSchema } from '../api/types';
 import { validator } from '../schema/validator';
 import { LookupWidget } from './LookupWidget';
+import { friendlyErrors } from './messages';
 
 const widgets = { lookup: LookupWidget };
+
+// Errors are shown on their fields; without a handler rjsf would also log them to the console.
+const ignoreErrors = () => undefined;
 
 interface Props<T> {
   id: string;
@@ -35,6 +39,8 @@ export function SchemaForm<T>({ id, schema, uiSchema, formData, extraErrors, dis
       showErrorList={false}
       noHtml5Validate
       focusOnFirstError
+      transformErrors={friendlyErrors}
+      onError={ignoreErrors}
       experimental_defaultFormStateBehavior={{ emptyObjectFields: 'populateRequiredDefaults' }}
       onChange={(event) => onChange(event.formData as T)}
       onSubmit={(event) => onSubmit(event.formData as T)}

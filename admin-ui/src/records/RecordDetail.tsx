@@ -94,7 +94,7 @@ export default function RecordDetail() {
           parentId={data.id}
           source={source}
           via={via}
-          showVia={relations.filter((r) => r.type.name === source.name).length > 1}
+          showVia={source.name === entity.name || relations.filter((r) => r.type.name === source.name).length > 1}
         />
       ))}
       <ConfirmDialog

@@ -17,9 +17,15 @@ describe('record forms from entity types', () => {
     const { schema, uiSchema } = recordForm(contract, { kind: 'create' });
     expect(schema.$schema).toBeUndefined();
     expect(schema['x-xrm']).toBeUndefined();
-    expect(uiSchema.customer_id).toEqual({ 'ui:widget': 'lookup', 'ui:options': { target: 'customer' } });
-    expect(uiSchema.notes).toEqual({ 'ui:widget': 'textarea', 'ui:options': { rows: 4 } });
+    expect(uiSchema.customer_id).toEqual({ 'ui:widget': 'lookup', 'ui:options': { target: 'customer' }, 'ui:title': 'Customer' });
+    expect(uiSchema.notes).toEqual({ 'ui:widget': 'textarea', 'ui:options': { rows: 4 }, 'ui:title': 'Notes' });
     expect(uiSchema['ui:order']).toEqual(['title', '*']);
+  });
+
+  it('labels fields without a title, nested ones too', () => {
+    const { uiSchema } = recordForm(shipped('customer'), { kind: 'create' });
+    expect(uiSchema.account_number['ui:title']).toBe('Account number');
+    expect(uiSchema.billing_address.postal_code['ui:title']).toBe('Postal code');
   });
 
   it('offers only the states the state machine allows', () => {

@@ -1,7 +1,7 @@
 // From an entity type to the schema and uiSchema of its create/edit form.
 import type { UiSchema } from '@rjsf/utils';
 import type { EntityType, JsonSchema } from '../api/types';
-import { annotations } from './entity';
+import { annotations, humanize } from './entity';
 
 export type FormMode = { kind: 'create' } | { kind: 'edit'; currentState?: string };
 
@@ -19,7 +19,8 @@ const TEXTAREA_FROM_LENGTH = 256;
  * the state machine allows from here.
  */
 export function recordForm(type: EntityType, mode: FormMode): RecordForm {
-  const { $schema: _draft, 'x-xrm': _xrm, ...rest } = type.schema;
+  // The page shows the type's title and description already.
+  const { $schema: _draft, 'x-xrm': _xrm, title: _title, description: _description, ...rest } = type.schema;
   const schema: JsonSchema = structuredClone(rest);
   const xrm = annotations(type.schema);
   const properties = schema.properties ?? {};
@@ -32,6 +33,7 @@ export function recordForm(type: EntityType, mode: FormMode): RecordForm {
     } else if (property.type === 'string' && !property.enum && !property.format && (property.maxLength ?? 0) >= TEXTAREA_FROM_LENGTH) {
       uiSchema[name] = { 'ui:widget': 'textarea', 'ui:options': { rows: 4 } };
     }
+    labelFields(name, property, (uiSchema[name] ??= {}));
   }
 
   const machine = xrm.state_machine;
@@ -42,6 +44,16 @@ export function recordForm(type: EntityType, mode: FormMode): RecordForm {
     if (stateProperty.default !== undefined && !allowed.includes(String(stateProperty.default))) delete stateProperty.default;
   }
   return { schema, uiSchema };
+}
+
+/** Labels for people ("billing_address" → "Billing address") where the schema has no `title`, at any depth. */
+function labelFields(name: string, property: JsonSchema, ui: UiSchema) {
+  if (!property.title) ui['ui:title'] = humanize(name);
+  for (const [child, childProperty] of Object.entries(property.properties ?? {})) labelFields(child, childProperty, (ui[child] ??= {}));
+  if (property.items?.properties) {
+    const items = (ui.items ??= {}) as UiSchema;
+    for (const [child, childProperty] of Object.entries(property.items.properties)) labelFields(child, childProperty, (items[child] ??= {}));
+  }
 }
 
 /** The states a record may be put in: `initial` on create; the current state and its moves on edit. */
