@@ -4,12 +4,18 @@ import { linter, lintGutter, type Diagnostic } from '@codemirror/lint';
 import { EditorView } from '@codemirror/view';
 import CodeMirror from '@uiw/react-codemirror';
 import { useMemo } from 'react';
-import { checkSchemaText } from './schemaCheck';
+import { checkSchemaText, type SchemaDiagnostic } from './schemaCheck';
 
 interface Props {
   value: string;
   onChange: (text: string) => void;
-  problemCount: number;
+  problems: SchemaDiagnostic[];
+}
+
+function lineOf(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text[i] === '\n') line++;
+  return line;
 }
 
 const schemaLinter = linter(
@@ -23,7 +29,8 @@ const schemaLinter = linter(
   { delay: 300 },
 );
 
-export function RawSchemaEditor({ value, onChange, problemCount }: Props) {
+export function RawSchemaEditor({ value, onChange, problems }: Props) {
+  const problemCount = problems.length;
   const extensions = useMemo(
     () => [json(), schemaLinter, lintGutter(), EditorView.lineWrapping, EditorView.contentAttributes.of({ 'aria-label': 'JSON Schema document' })],
     [],
@@ -37,6 +44,15 @@ export function RawSchemaEditor({ value, onChange, problemCount }: Props) {
         </span>
       </div>
       <CodeMirror value={value} onChange={onChange} extensions={extensions} height="60vh" basicSetup={{ foldGutter: true, highlightActiveLine: true }} />
+      {problemCount > 0 && (
+        <ul className="schema-problems" aria-label="Problems">
+          {problems.slice(0, 20).map((problem, index) => (
+            <li key={index}>
+              <span className="muted">line {lineOf(value, problem.from)}:</span> {problem.message}
+            </li>
+          ))}
+        </ul>
+      )}
     </section>
   );
 }

@@ -46,9 +46,9 @@ function Designer({ existing }: { existing?: EntityType }) {
 
   const model = useMemo(() => schemaToModel(schema), [schema]);
   const problems = useMemo(() => modelProblems(model), [model]);
-  const rawProblems = useMemo(() => (view === 'json' ? checkSchemaText(rawText).length : 0), [view, rawText]);
+  const rawProblems = useMemo(() => (view === 'json' ? checkSchemaText(rawText) : []), [view, rawText]);
   const typeNames = (types.data ?? []).map((t) => t.name).concat(existing ? [] : model.name ? [model.name] : []);
-  const problemCount = view === 'json' ? rawProblems : [...problems.values()].flat().length;
+  const problemCount = view === 'json' ? rawProblems.length : [...problems.values()].flat().length;
 
   const applyModel = (next: TypeModel) => setSchema(modelToSchema(normalized(next)));
   const switchView = (next: View) => {
@@ -167,7 +167,7 @@ function Designer({ existing }: { existing?: EntityType }) {
         </div>
       ) : (
         <div role="tabpanel">
-          <RawSchemaEditor value={rawText} onChange={setRawText} problemCount={rawProblems} />
+          <RawSchemaEditor value={rawText} onChange={setRawText} problems={rawProblems} />
         </div>
       )}
       {existing && (
