@@ -49,6 +49,8 @@ pub struct TestServer {
     pub backend: Backend,
     data_dir: PathBuf,
     database: Option<PostgresDatabase>,
+    /// For a [`TestServer::peer`]: the database another server owns.
+    shared_database_url: Option<String>,
     extra_args: Vec<String>,
     process: Mutex<Option<Child>>,
     base_url: Mutex<String>,
@@ -146,6 +148,7 @@ impl TestServer {
             backend,
             data_dir,
             database,
+            shared_database_url: None,
             extra_args: extra_args.iter().map(|s| (*s).to_owned()).collect(),
             process: Mutex::new(None),
             base_url: Mutex::new(String::new()),
@@ -167,6 +170,31 @@ impl TestServer {
             return None;
         }
         Some(TestServer::start(backend, extra_args).await)
+    }
+
+    /// A second host on this server's PostgreSQL database, as several stateless hosts run in
+    /// production: its own process, port and data directory, the same arguments. The database
+    /// stays this server's; the peer only stops its process when dropped.
+    pub async fn peer(&self) -> TestServer {
+        let database = self
+            .database
+            .as_ref()
+            .expect("hosts share a database only on PostgreSQL");
+        let data_dir = std::env::temp_dir().join(format!("xrm-test-{}", unique_suffix()));
+        std::fs::create_dir_all(&data_dir)
+            .unwrap_or_else(|e| panic!("cannot create {}: {e}", data_dir.display()));
+        let peer = TestServer {
+            backend: self.backend,
+            data_dir,
+            database: None,
+            shared_database_url: Some(database.url.clone()),
+            extra_args: self.extra_args.clone(),
+            process: Mutex::new(None),
+            base_url: Mutex::new(String::new()),
+            client: self.client.clone(),
+        };
+        peer.spawn().await;
+        peer
     }
 
     /// The base URL, e.g. `http://127.0.0.1:41234`.
@@ -376,8 +404,13 @@ impl TestServer {
             .arg("127.0.0.1:0")
             .arg("--data-dir")
             .arg(&self.data_dir);
-        if let Some(database) = &self.database {
-            command.arg("--database-url").arg(&database.url);
+        if let Some(url) = self
+            .database
+            .as_ref()
+            .map(|d| &d.url)
+            .or(self.shared_database_url.as_ref())
+        {
+            command.arg("--database-url").arg(url);
         }
         command
             .args(&self.extra_args)
@@ -502,6 +535,21 @@ pub fn package_tar(name: &str) -> Vec<u8> {
     builder
         .append_dir_all(name, &dir)
         .unwrap_or_else(|e| panic!("cannot archive {}: {e}", dir.display()));
+    builder.into_inner().expect("a tar archive in memory")
+}
+
+/// A tar archive of the given files, for packages made up in a test.
+pub fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut builder = tar::Builder::new(Vec::new());
+    for (name, bytes) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        builder
+            .append_data(&mut header, name, *bytes)
+            .expect("a file appends to an in-memory archive");
+    }
     builder.into_inner().expect("a tar archive in memory")
 }
 

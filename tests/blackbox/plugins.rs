@@ -3,7 +3,7 @@
 //! names the plugin, the hook and the reason, and nothing partial is written.
 
 use serde_json::{Value, json};
-use xrm_tests::{Method, Response, TestServer, both_backends};
+use xrm_tests::{Method, Response, TestServer, both_backends, tar_of};
 
 /// The type the hostile plugin hooks: `mode` picks its misbehaviour.
 fn hostile_type() -> Value {
@@ -186,18 +186,6 @@ both_backends! {
         assert_eq!(refused.error_paths(), ["/plugins/0/component"], "{}", refused.text);
         assert_eq!(server.get("/api/v1/packages").await.values().len(), 0);
     }
-}
-
-fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut builder = tar::Builder::new(Vec::new());
-    for (name, bytes) in files {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(bytes.len() as u64);
-        header.set_mode(0o644);
-        header.set_cksum();
-        builder.append_data(&mut header, name, *bytes).unwrap();
-    }
-    builder.into_inner().unwrap()
 }
 
 /// The first demo customer's id.
