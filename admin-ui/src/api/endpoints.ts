@@ -54,8 +54,7 @@ export interface ListOptions {
 export const listRecords = (type: string, options: ListOptions, signal?: AbortSignal) =>
   request<ListResponse<RecordData>>(`/records/${seg(type)}`, { query: options as Query, signal });
 
-export const getRecord = (type: string, id: string, expand?: string) =>
-  request<RecordData>(`/records/${seg(type)}/${seg(id)}`, { query: { $expand: expand } });
+export const getRecord = (type: string, id: string) => request<RecordData>(`/records/${seg(type)}/${seg(id)}`);
 
 export const createRecord = (type: string, data: Record<string, unknown>) =>
   request<RecordData>(`/records/${seg(type)}`, { method: 'POST', json: data });

@@ -1,7 +1,7 @@
 // A record's fields for reading: labels and values by field type, lookups as links, nested objects.
-import { Link } from 'react-router-dom';
 import type { EntityType, JsonSchema, RecordData } from '../api/types';
-import { annotations, fieldLabel, formatValue, recordTitle } from '../schema/entity';
+import { annotations, fieldLabel, formatValue } from '../schema/entity';
+import { LookupLink } from './LookupLink';
 
 function ScalarValue({ value, property }: { value: unknown; property: JsonSchema }) {
   if (value === undefined || value === null || value === '') return <span className="muted">—</span>;
@@ -73,9 +73,8 @@ export function FieldValues({ type, record, types }: { type: EntityType; record:
         const value = record[name];
         let content;
         if (lookup && typeof value === 'string') {
-          const target = record._expand?.[name];
           const targetType = types.find((t) => t.name === lookup.target);
-          content = <Link to={`/records/${lookup.target}/${value}`}>{target ? recordTitle(targetType, target) : value}</Link>;
+          content = <LookupLink targetType={targetType} target={lookup.target} id={value} expanded={record._expand?.[name]} />;
         } else {
           content = <Value value={value} property={property} />;
         }

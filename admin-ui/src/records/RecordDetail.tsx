@@ -5,7 +5,7 @@ import { Link, useNavigate, useParams } from 'react-router-dom';
 import { toast } from 'sonner';
 import { deleteRecord, getRecord } from '../api/endpoints';
 import { keys, useEntityType, useEntityTypes } from '../api/queries';
-import { annotations, formatValue, recordTitle, relationsTo } from '../schema/entity';
+import { formatValue, recordTitle, relationsTo } from '../schema/entity';
 import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { PageHeader } from '../ui/PageHeader';
 import { ErrorState, Loading } from '../ui/States';
@@ -20,11 +20,9 @@ export default function RecordDetail() {
   const type = useEntityType(typeName);
   const types = useEntityTypes();
   const [confirmDelete, setConfirmDelete] = useState(false);
-  const lookupFields = Object.keys((type.data && annotations(type.data.schema).lookups) ?? {}).join(',');
   const record = useQuery({
-    queryKey: [...keys.record(typeName, id), 'expanded'],
-    queryFn: () => getRecord(typeName, id, lookupFields || undefined),
-    enabled: type.isSuccess,
+    queryKey: keys.record(typeName, id),
+    queryFn: () => getRecord(typeName, id),
     staleTime: 0,
   });
 

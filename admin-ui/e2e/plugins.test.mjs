@@ -1,0 +1,149 @@
+// Plugins through the UI: a plugin's validation error on its field, a plugin action, packages
+// (disable, enable, settings, statistics, uninstall, install from an uploaded file) and reports.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { api, packagesPath, screenshot, startBrowser, startServer } from './harness.mjs';
+
+let server;
+let browser;
+let page;
+
+before(async () => {
+  server = await startServer();
+  browser = await startBrowser(server.url);
+  page = browser.page;
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test('a contract made in the form meets the plugin rule on its field, then is renewed by the plugin action', async () => {
+  await page.goto('/records/contract/new');
+  await page.locator('#root_contract_number').fill('CTR-2030-0001');
+  await page.locator('#root_title').fill('Heat pump service Nordlicht');
+  await page.locator('#root_customer_id').fill('nordlicht');
+  await page.locator('.lookup__option').first().click();
+  await page.locator('#root_status').selectOption('active');
+  await page.locator('#root_start_date').fill('2030-05-01');
+  await page.locator('#root_end_date').fill('2030-01-01');
+  await page.locator('#root_value').fill('1200');
+  assert.equal(await page.locator('#root_currency').inputValue(), 'EUR');
+  await page.getByRole('button', { name: 'Save' }).click();
+
+  // The contract-rules plugin refuses an end before the start, on the end date.
+  await page.locator('#root_end_date__error').filter({ hasText: 'before it starts' }).waitFor();
+  await screenshot(page, 'plugins-rule-on-field');
+  await page.locator('#root_end_date').fill('2031-04-30');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('heading', { name: 'Heat pump service Nordlicht', level: 1 }).waitFor();
+  const id = page.url().split('/').pop();
+  const customer = (await api(server.url, `/records/customer/${(await api(server.url, `/records/contract/${id}`)).body.customer_id}`)).body;
+  assert.match(customer.name, /Nordlicht/);
+  await page.getByRole('region', { name: 'Fields' }).getByRole('link', { name: customer.name }).waitFor();
+
+  // The renew action: its input form checks the schema, then the plugin answers.
+  await page.getByRole('button', { name: 'Renew' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Renew' });
+  await dialog.locator('#root_months').fill('0');
+  await dialog.getByRole('button', { name: 'Run renew' }).click();
+  await dialog.locator('#root_months__error').waitFor();
+  await dialog.locator('#root_months').fill('12');
+  await dialog.getByRole('button', { name: 'Run renew' }).click();
+  await dialog.getByText('Renew finished.').waitFor();
+  const output = JSON.parse(await dialog.locator('pre').innerText());
+  await screenshot(page, 'plugins-action-done');
+  assert.equal((await api(server.url, `/records/contract/${output.renewed_contract_id}`)).status, 200);
+  await dialog.getByRole('button', { name: 'Close' }).last().click();
+  assert.deepEqual(browser.consoleErrors, []);
+});
+
+test('packages are listed, disabled and enabled, configured, and show their statistics', async () => {
+  await page.goto('/packages');
+  const row = page.getByRole('row', { name: /contract-rules/ });
+  await row.getByText('1.0.0').waitFor();
+  await row.getByText('xrm', { exact: true }).waitFor();
+  await screenshot(page, 'packages-list');
+  await row.getByRole('link', { name: 'contract-rules' }).click();
+  await page.getByRole('heading', { name: 'contract-rules', level: 1 }).waitFor();
+
+  await page.getByRole('button', { name: 'Disable' }).click();
+  await page.getByRole('button', { name: 'Enable' }).waitFor();
+  assert.equal((await api(server.url, '/packages/contract-rules')).body.enabled, false);
+  const contract = (await api(server.url, '/records/contract?$top=1')).body.value[0];
+  await page.goto(`/records/contract/${contract.id}`);
+  await page.getByRole('link', { name: 'Edit' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Renew' }).count(), 0);
+  await page.goto('/packages/contract-rules');
+  await page.getByRole('button', { name: 'Enable' }).click();
+  await page.getByRole('button', { name: 'Disable' }).waitFor();
+  assert.equal((await api(server.url, '/packages/contract-rules')).body.enabled, true);
+
+  // Settings: a form from the config schema. Hosts without the settings API say so in place.
+  await page.goto('/packages/complaint-sla');
+  await page.getByText('Settings', { exact: true }).click();
+  const settingsSupported = (await api(server.url, '/packages/complaint-sla')).body.plugins[0].settings !== undefined;
+  await page.locator('#root_config_sla_hours_high').fill('6');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  if (settingsSupported) {
+    await page.getByText('Settings of complaint-sla saved').waitFor();
+    assert.equal((await api(server.url, '/packages/complaint-sla')).body.plugins[0].settings.config.sla_hours.high, 6);
+  } else {
+    await page.getByText('This server cannot change plugin settings yet').waitFor();
+  }
+
+  const statsSupported = (await api(server.url, '/packages/complaint-sla/stats')).status === 200;
+  const invocations = page.getByRole('region', { name: 'Invocations' });
+  if (statsSupported) await invocations.locator('table, p').first().waitFor();
+  else await invocations.getByText('does not report invocation statistics').waitFor();
+  await screenshot(page, 'packages-detail');
+  assert.deepEqual(browser.consoleErrors, []);
+});
+
+test('a package is uninstalled and installed again from an uploaded archive', async () => {
+  const archive = join(mkdtempSync(join(tmpdir(), 'xrm-ui-package-')), 'complaint-sla.tar');
+  execFileSync('tar', ['-cf', archive, '-C', packagesPath, 'complaint-sla']);
+
+  await page.goto('/packages/complaint-sla');
+  await page.getByRole('button', { name: 'Uninstall' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Uninstall' }).click();
+  await page.getByRole('heading', { name: 'Packages', level: 1 }).waitFor();
+  assert.equal((await api(server.url, '/packages/complaint-sla')).status, 404);
+
+  await page.getByLabel('Package archive').setInputFiles(archive);
+  await page.getByRole('row', { name: /complaint-sla/ }).waitFor();
+  assert.equal((await api(server.url, '/packages/complaint-sla')).body.version, '1.0.0');
+
+  // The same archive again: the host refuses a second install, and the UI explains it.
+  await page.getByLabel('Package archive').setInputFiles(archive);
+  await page.getByRole('alert').filter({ hasText: /installed/ }).waitFor();
+  await screenshot(page, 'packages-install');
+  assert.deepEqual(browser.consoleErrors, []);
+});
+
+test('reports render as a table and a chart', async () => {
+  const reports = await api(server.url, '/reports');
+  await page.goto('/reports');
+  if (reports.status === 404) {
+    await page.getByText('This server does not provide reports yet').waitFor();
+  } else if (reports.body.value.length === 0) {
+    await page.getByText('No reports').waitFor();
+  } else {
+    const report = reports.body.value[0];
+    await page.getByRole('link', { name: report.display_name }).click();
+    await page.getByRole('heading', { name: report.display_name, level: 1 }).waitFor();
+    if (report.parameters && Object.keys(report.parameters.properties ?? {}).length) {
+      await page.getByRole('button', { name: 'Run report' }).click();
+    }
+    await page.locator('.report-grid .ag-row, .state.empty').first().waitFor();
+    const result = (await api(server.url, `/reports/${report.name}`)).body;
+    if (result.rows.length && result.chart) await page.locator('.chart-box canvas').waitFor();
+  }
+  await screenshot(page, 'reports');
+  assert.deepEqual(browser.consoleErrors, []);
+});
