@@ -95,9 +95,10 @@ export async function startBrowser(baseURL, viewport = { width: 1366, height: 86
   };
 }
 
+/** What the user sees in the viewport (full-page captures smear the sticky top bar). */
 export async function screenshot(page, name) {
   mkdirSync(screenshotDir, { recursive: true });
-  await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(screenshotDir, `${name}.png`) });
 }
 
 /** JSON from the API, to set up and confirm what the UI did. */

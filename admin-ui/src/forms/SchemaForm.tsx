@@ -1,8 +1,9 @@
 // The one rjsf form setup of the UI: the 2020-12 validator, the lookup widget, errors on fields.
 import Form from '@rjsf/core';
 import type { ErrorSchema, RJSFSchema, UiSchema } from '@rjsf/utils';
-import type { ReactNode } from 'react';
+import { useMemo, type ReactNode } from 'react';
 import type { JsonSchema } from '../api/types';
+import { withLabels } from '../schema/labels';
 import { validator } from '../schema/validator';
 import { LookupWidget } from './LookupWidget';
 import { friendlyErrors } from './messages';
@@ -25,12 +26,13 @@ interface Props<T> {
 }
 
 export function SchemaForm<T>({ id, schema, uiSchema, formData, extraErrors, disabled, onChange, onSubmit, children }: Props<T>) {
+  const labelled = useMemo(() => withLabels(schema, uiSchema), [schema, uiSchema]);
   return (
     <Form<T>
       id={id}
       className="schema-form"
       schema={schema as RJSFSchema}
-      uiSchema={uiSchema}
+      uiSchema={labelled}
       formData={formData}
       validator={validator}
       widgets={widgets}
@@ -41,7 +43,7 @@ export function SchemaForm<T>({ id, schema, uiSchema, formData, extraErrors, dis
       focusOnFirstError
       transformErrors={friendlyErrors}
       onError={ignoreErrors}
-      experimental_defaultFormStateBehavior={{ emptyObjectFields: 'populateRequiredDefaults' }}
+      experimental_defaultFormStateBehavior={{ emptyObjectFields: 'skipEmptyDefaults' }}
       onChange={(event) => onChange(event.formData as T)}
       onSubmit={(event) => onSubmit(event.formData as T)}
     >

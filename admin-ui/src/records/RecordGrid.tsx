@@ -1,6 +1,6 @@
 // A type's records in AG Grid's infinite row model: sort and filter on the server ($orderby,
 // $filter), full-text search ($search), keyset paging through `next_cursor`.
-import type { IDatasource, IGetRowsParams, RowClickedEvent, SortModelItem } from 'ag-grid-community';
+import type { CellKeyDownEvent, FullWidthCellKeyDownEvent, IDatasource, IGetRowsParams, RowClickedEvent, SortModelItem } from 'ag-grid-community';
 import { AgGridReact } from 'ag-grid-react';
 import { useCallback, useMemo, useState } from 'react';
 import { useNavigate } from 'react-router-dom';
@@ -89,6 +89,15 @@ export function RecordGrid({ type, types, fields, visible, search, onCount }: Pr
     [navigate, type.name],
   );
 
+  // Keyboard users move through cells with the arrow keys and open the focused row with Enter.
+  const onCellKeyDown = useCallback(
+    (event: CellKeyDownEvent<RecordData> | FullWidthCellKeyDownEvent<RecordData>) => {
+      const key = (event.event as KeyboardEvent | null)?.key;
+      if (key === 'Enter' && event.data) navigate(`/records/${type.name}/${event.data.id}`);
+    },
+    [navigate, type.name],
+  );
+
   return (
     <>
       {error && (
@@ -108,6 +117,7 @@ export function RecordGrid({ type, types, fields, visible, search, onCount }: Pr
           infiniteInitialRowCount={1}
           getRowId={(params) => params.data.id}
           onRowClicked={onRowClicked}
+          onCellKeyDown={onCellKeyDown}
           rowClass="clickable-row"
           multiSortKey="ctrl"
           tooltipShowDelay={400}

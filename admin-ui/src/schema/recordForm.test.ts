@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { EntityType, JsonSchema } from '../api/types';
 import { columnFields, defaultColumns } from './entity';
+import { withLabels } from './labels';
 import { recordForm } from './recordForm';
 
 function shipped(name: string): EntityType {
@@ -17,15 +18,20 @@ describe('record forms from entity types', () => {
     const { schema, uiSchema } = recordForm(contract, { kind: 'create' });
     expect(schema.$schema).toBeUndefined();
     expect(schema['x-xrm']).toBeUndefined();
-    expect(uiSchema.customer_id).toEqual({ 'ui:widget': 'lookup', 'ui:options': { target: 'customer' }, 'ui:title': 'Customer' });
-    expect(uiSchema.notes).toEqual({ 'ui:widget': 'textarea', 'ui:options': { rows: 4 }, 'ui:title': 'Notes' });
+    expect(uiSchema.customer_id).toEqual({ 'ui:widget': 'lookup', 'ui:options': { target: 'customer' } });
+    expect(uiSchema.notes).toEqual({ 'ui:widget': 'textarea', 'ui:options': { rows: 4 } });
     expect(uiSchema['ui:order']).toEqual(['title', '*']);
   });
 
-  it('labels fields without a title, nested ones too', () => {
-    const { uiSchema } = recordForm(shipped('customer'), { kind: 'create' });
-    expect(uiSchema.account_number['ui:title']).toBe('Account number');
-    expect(uiSchema.billing_address.postal_code['ui:title']).toBe('Postal code');
+  it('labels fields without a title, nested ones and array items too, keeping the uiSchema', () => {
+    const form = recordForm(shipped('customer'), { kind: 'create' });
+    const ui = withLabels(form.schema, form.uiSchema);
+    expect(ui.account_number['ui:title']).toBe('Account number');
+    expect(ui.billing_address.postal_code['ui:title']).toBe('Postal code');
+    expect(ui.parent_customer_id).toEqual({ 'ui:widget': 'lookup', 'ui:options': { target: 'customer' }, 'ui:title': 'Parent customer' });
+    const lines = withLabels(recordForm(shipped('opportunity'), { kind: 'create' }).schema);
+    expect(Object.values(lines.lines.items).every((item) => typeof (item as Record<string, unknown>)['ui:title'] === 'string')).toBe(true);
+    expect(withLabels({ type: 'object', properties: { a: { type: 'string', title: 'Own' } } }).a).toEqual({});
   });
 
   it('offers only the states the state machine allows', () => {

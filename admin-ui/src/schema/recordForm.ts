@@ -1,7 +1,7 @@
 // From an entity type to the schema and uiSchema of its create/edit form.
 import type { UiSchema } from '@rjsf/utils';
 import type { EntityType, JsonSchema } from '../api/types';
-import { annotations, humanize } from './entity';
+import { annotations } from './entity';
 
 export type FormMode = { kind: 'create' } | { kind: 'edit'; currentState?: string };
 
@@ -33,7 +33,6 @@ export function recordForm(type: EntityType, mode: FormMode): RecordForm {
     } else if (property.type === 'string' && !property.enum && !property.format && (property.maxLength ?? 0) >= TEXTAREA_FROM_LENGTH) {
       uiSchema[name] = { 'ui:widget': 'textarea', 'ui:options': { rows: 4 } };
     }
-    labelFields(name, property, (uiSchema[name] ??= {}));
   }
 
   const machine = xrm.state_machine;
@@ -44,16 +43,6 @@ export function recordForm(type: EntityType, mode: FormMode): RecordForm {
     if (stateProperty.default !== undefined && !allowed.includes(String(stateProperty.default))) delete stateProperty.default;
   }
   return { schema, uiSchema };
-}
-
-/** Labels for people ("billing_address" → "Billing address") where the schema has no `title`, at any depth. */
-function labelFields(name: string, property: JsonSchema, ui: UiSchema) {
-  if (!property.title) ui['ui:title'] = humanize(name);
-  for (const [child, childProperty] of Object.entries(property.properties ?? {})) labelFields(child, childProperty, (ui[child] ??= {}));
-  if (property.items?.properties) {
-    const items = (ui.items ??= {}) as UiSchema;
-    for (const [child, childProperty] of Object.entries(property.items.properties)) labelFields(child, childProperty, (items[child] ??= {}));
-  }
 }
 
 /** The states a record may be put in: `initial` on create; the current state and its moves on edit. */
