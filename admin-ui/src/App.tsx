@@ -1,9 +1,10 @@
 // Routes: one per screen; the heavy screens (grid, code editor, charts) load on first visit.
 import { lazy, Suspense } from 'react';
-import { Route, Routes } from 'react-router-dom';
+import { Route, Routes, useLocation } from 'react-router-dom';
 import { Shell } from './layout/Shell';
 import { Home } from './layout/Home';
 import { NotFound } from './layout/NotFound';
+import { ErrorBoundary } from './ui/ErrorBoundary';
 import { Loading } from './ui/States';
 
 const RecordList = lazy(() => import('./records/RecordList'));
@@ -17,8 +18,10 @@ const ReportList = lazy(() => import('./reports/ReportList'));
 const ReportView = lazy(() => import('./reports/ReportView'));
 
 export function App() {
+  const location = useLocation();
   return (
     <Shell>
+      <ErrorBoundary key={location.pathname}>
       <Suspense fallback={<Loading label="Loading the screen" />}>
         <Routes>
           <Route path="/" element={<Home />} />
@@ -36,6 +39,7 @@ export function App() {
           <Route path="*" element={<NotFound />} />
         </Routes>
       </Suspense>
+      </ErrorBoundary>
     </Shell>
   );
 }

@@ -12,18 +12,22 @@ import { placeProblem } from '../records/fieldErrors';
 
 const limitField = (title: string, maximum: number): JsonSchema => ({ type: 'integer', title, minimum: 1, maximum });
 
-const LIMITS_SCHEMA: JsonSchema = {
-  type: 'object',
-  title: 'Limits',
-  description: 'Empty fields use the host’s defaults.',
-  additionalProperties: false,
-  properties: {
-    sync_deadline_ms: limitField('Deadline of synchronous hooks and actions (ms)', 60_000),
-    async_deadline_ms: limitField('Deadline of asynchronous work (ms)', 600_000),
-    memory_mb: limitField('Memory (MiB)', 4096),
-    host_calls: limitField('Host calls per invocation', 1_000_000),
-  },
-};
+/** The admin's limits; an empty field keeps the manifest's limit, or else the host's default. */
+function limitsSchema(manifest: Plugin['limits']): JsonSchema {
+  const declared = Object.entries(withoutNulls(manifest as Record<string, unknown>)).map(([k, v]) => `${k} ${String(v)}`);
+  return {
+    type: 'object',
+    title: 'Limits',
+    description: `Empty fields keep the manifest's limits${declared.length ? ` (${declared.join(', ')})` : ''}, or else the host's defaults.`,
+    additionalProperties: false,
+    properties: {
+      sync_deadline_ms: limitField('Deadline of synchronous hooks and actions (ms)', 60_000),
+      async_deadline_ms: limitField('Deadline of asynchronous work (ms)', 600_000),
+      memory_mb: limitField('Memory (MiB)', 4096),
+      host_calls: limitField('Host calls per invocation', 1_000_000),
+    },
+  };
+}
 
 function withoutNulls(limits: Record<string, unknown> | null | undefined): Record<string, unknown> {
   return Object.fromEntries(Object.entries(limits ?? {}).filter(([, v]) => v !== null && v !== undefined));
@@ -36,14 +40,14 @@ export function PluginSettingsForm({ pkg, plugin }: { pkg: Package; plugin: Plug
       type: 'object',
       properties: {
         config: { title: 'Configuration', ...(plugin.config_schema ?? { type: 'object', properties: {} }) },
-        limits: LIMITS_SCHEMA,
+        limits: limitsSchema(plugin.limits),
       },
     }),
-    [plugin.config_schema],
+    [plugin.config_schema, plugin.limits],
   );
   const [data, setData] = useState<PluginSettings>(() => ({
     config: plugin.settings?.config ?? {},
-    limits: withoutNulls((plugin.settings?.limits ?? plugin.limits) as Record<string, unknown>),
+    limits: withoutNulls(plugin.settings?.limits as Record<string, unknown> | null),
   }));
   const [extraErrors, setExtraErrors] = useState<ErrorSchema | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);

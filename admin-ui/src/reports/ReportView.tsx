@@ -5,9 +5,11 @@ import { AgGridReact } from 'ag-grid-react';
 import { useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { listReports, runReport } from '../api/endpoints';
+import { ApiError } from '../api/problem';
 import { keys } from '../api/queries';
 import type { ReportResult } from '../api/types';
 import { SchemaForm } from '../forms/SchemaForm';
+import { placeProblem } from '../records/fieldErrors';
 import { gridTheme } from '../records/gridSetup';
 import { formatValue } from '../schema/entity';
 import { PageHeader } from '../ui/PageHeader';
@@ -62,6 +64,7 @@ export default function ReportView() {
             id="report-parameters"
             schema={info.parameters}
             formData={parameters}
+            extraErrors={result.error instanceof ApiError ? placeProblem(result.error.problem, info.parameters).fields : undefined}
             onChange={setParameters}
             onSubmit={(data) => setSubmitted(reportQuery(data))}
           >
