@@ -197,6 +197,21 @@ impl TestServer {
         peer
     }
 
+    /// The flags that point another `xrm` command (`xrm plugin …`, `xrm migrate`) at this
+    /// server's data: its data directory and, on PostgreSQL, its database.
+    pub fn database_args(&self) -> Vec<String> {
+        let mut args = vec!["--data-dir".to_owned(), self.data_dir.display().to_string()];
+        if let Some(url) = self
+            .database
+            .as_ref()
+            .map(|d| &d.url)
+            .or(self.shared_database_url.as_ref())
+        {
+            args.extend(["--database-url".to_owned(), url.clone()]);
+        }
+        args
+    }
+
     /// The base URL, e.g. `http://127.0.0.1:41234`.
     pub fn base_url(&self) -> String {
         self.base_url.lock().expect("base_url lock").clone()

@@ -30,13 +30,69 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply pending database migrations and exit.
     Migrate(DatabaseArgs),
+    /// Scaffold a plugin crate, or install, list, enable, disable and uninstall packages
+    /// directly on the database (hosts serving it pick the change up within seconds).
+    Plugin {
+        #[command(subcommand)]
+        command: PluginCommand,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+/// The subcommands of `xrm plugin`.
+#[derive(Debug, Subcommand)]
+pub enum PluginCommand {
+    /// Create a plugin crate that builds into a component and packages as is.
+    New {
+        /// The plugin's (and its package's) name, e.g. `tyre-rules`.
+        name: String,
+        /// Where to create it [default: ./NAME]
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// The `sdk/` directory of an xrm checkout [default: the nearest one above DIR]
+        #[arg(long, value_name = "DIR")]
+        sdk: Option<PathBuf>,
+    },
+    /// Install a package from its directory (holding xrm-package.json) or a tar archive.
+    Install {
+        path: PathBuf,
+        /// Upgrade the installed package of the same name (its version must rise).
+        #[arg(long)]
+        upgrade: bool,
+        #[arg(long, default_value = "default", value_name = "ID")]
+        workspace: String,
+    },
+    /// List installed packages: name, version, state, plugins.
+    List {
+        #[arg(long, default_value = "default", value_name = "ID")]
+        workspace: String,
+    },
+    /// Resume a package's hooks, actions, reports and schedules.
+    Enable {
+        name: String,
+        #[arg(long, default_value = "default", value_name = "ID")]
+        workspace: String,
+    },
+    /// Stop a package's hooks, actions, reports and schedules, keeping it installed.
+    Disable {
+        name: String,
+        #[arg(long, default_value = "default", value_name = "ID")]
+        workspace: String,
+    },
+    /// Remove a package, its settings and its pending deliveries.
+    Uninstall {
+        name: String,
+        #[arg(long, default_value = "default", value_name = "ID")]
+        workspace: String,
+    },
 }
 
 /// Where the data lives.
 #[derive(Debug, Args, Default, Clone)]
 pub struct DatabaseArgs {
     /// Directory of the embedded SQLite database [default: ./xrm-data]
-    #[arg(long, env = "XRM_DATA_DIR", value_name = "DIR")]
+    #[arg(long, env = "XRM_DATA_DIR", value_name = "DIR", global = true)]
     pub data_dir: Option<PathBuf>,
 
     /// PostgreSQL URL (postgres://user:password@host/db) for production; without it the
@@ -45,16 +101,17 @@ pub struct DatabaseArgs {
         long,
         env = "XRM_DATABASE_URL",
         value_name = "URL",
-        hide_env_values = true
+        hide_env_values = true,
+        global = true
     )]
     pub database_url: Option<String>,
 
     /// Most database connections the host opens [default: 16]
-    #[arg(long, env = "XRM_MAX_CONNECTIONS", value_name = "N")]
+    #[arg(long, env = "XRM_MAX_CONNECTIONS", value_name = "N", global = true)]
     pub max_connections: Option<u32>,
 
     /// SQLite durability: normal survives a process crash, full also a power loss [default: normal]
-    #[arg(long, env = "XRM_SQLITE_SYNC", value_enum)]
+    #[arg(long, env = "XRM_SQLITE_SYNC", value_enum, global = true)]
     pub sqlite_sync: Option<SqliteSync>,
 }
 

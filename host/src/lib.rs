@@ -7,6 +7,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod plugin;
+pub mod plugin_cli;
 pub mod query;
 pub mod schema;
 pub mod server;

@@ -36,6 +36,17 @@ fn main() -> ExitCode {
                 println!("xrm: the database schema is up to date");
                 Ok(())
             }
+            Command::Plugin { command, database } => {
+                xrm::telemetry::init(LogFormat::Human, "warn");
+                let store = match command {
+                    xrm::config::PluginCommand::New { .. } => None,
+                    _ => Some(xrm::config::migrate_config(
+                        database,
+                        cli.config.as_deref(),
+                    )?),
+                };
+                xrm::plugin_cli::run(command, store).await
+            }
         }
     });
     match result {

@@ -1,0 +1,145 @@
+//! `xrm plugin …` against the real binary: packages managed straight on the database while a
+//! server runs on it (which picks the change up), and a scaffolded plugin crate that builds,
+//! installs and runs as is.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use xrm_tests::{TestServer, both_backends, packages_dir, workspace_root, xrm_binary};
+
+fn xrm(server: &TestServer, args: &[&str]) -> Output {
+    Command::new(xrm_binary())
+        .arg("plugin")
+        .args(args)
+        .args(server.database_args())
+        .env_remove("XRM_CONFIG")
+        .env_remove("XRM_DATABASE_URL")
+        .env_remove("XRM_DATA_DIR")
+        .output()
+        .expect("the xrm binary runs")
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// Waits until the server lists the package (or no longer does).
+async fn until_listed(server: &TestServer, name: &str, listed: bool) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let status = server.get(&format!("/api/v1/packages/{name}")).await.status;
+        if (status == 200) == listed {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server never saw {name} listed={listed}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+both_backends! {
+    async fn packages_are_managed_from_the_command_line(server: &TestServer) {
+        let dir = packages_dir().join("contract-rules");
+        let installed = xrm(server, &["install", dir.to_str().unwrap()]);
+        assert!(installed.status.success(), "{}", text(&installed));
+        assert!(text(&installed).contains("installed contract-rules 1.0.0"));
+        until_listed(server, "contract-rules", true).await;
+
+        let listed = xrm(server, &["list"]);
+        assert!(text(&listed).contains("contract-rules\t1.0.0\tenabled\tcontract-rules"), "{}", text(&listed));
+        let again = xrm(server, &["install", dir.to_str().unwrap()]);
+        assert!(!again.status.success());
+        assert!(text(&again).contains("already installed"), "{}", text(&again));
+        let disabled = xrm(server, &["disable", "contract-rules"]);
+        assert!(disabled.status.success(), "{}", text(&disabled));
+        assert_eq!(server.get("/api/v1/packages/contract-rules").await.body["enabled"], false);
+
+        // A broken package is refused whole, with every problem named.
+        let broken = std::env::temp_dir().join(format!("xrm-broken-{}", std::process::id()));
+        std::fs::create_dir_all(&broken).unwrap();
+        std::fs::write(broken.join("xrm-package.json"), json!({"name": "Bad Name", "version": "one", "publisher": "x", "description": "", "api": "9.9.9", "plugins": []}).to_string()).unwrap();
+        let refused = xrm(server, &["install", broken.to_str().unwrap()]);
+        let _ = std::fs::remove_dir_all(&broken);
+        assert!(!refused.status.success());
+        let message = text(&refused);
+        for path in ["/name", "/version", "/api"] {
+            assert!(message.contains(&format!("  {path}: ")), "{path} in {message}");
+        }
+
+        let removed = xrm(server, &["uninstall", "contract-rules"]);
+        assert!(removed.status.success(), "{}", text(&removed));
+        until_listed(server, "contract-rules", false).await;
+        let missing = xrm(server, &["uninstall", "contract-rules"]);
+        assert!(!missing.status.success());
+        assert!(text(&missing).contains("package 'contract-rules'"), "{}", text(&missing));
+    }
+}
+
+/// `xrm plugin new` makes a crate that builds into a component, installs and runs unchanged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scaffolded_plugin_builds_installs_and_runs() {
+    let server = TestServer::start(xrm_tests::Backend::Sqlite, &[]).await;
+    let root = std::env::temp_dir().join(format!("xrm-scaffold-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let crate_dir = root.join("tyre-rules");
+    let sdk = workspace_root().join("sdk");
+    let created = Command::new(xrm_binary())
+        .args(["plugin", "new", "tyre-rules", "--dir"])
+        .arg(&crate_dir)
+        .arg("--sdk")
+        .arg(&sdk)
+        .output()
+        .unwrap();
+    assert!(created.status.success(), "{}", text(&created));
+    // Shared with later runs, so the SDK's dependencies compile once.
+    let target = workspace_root().join("target").join("scaffold-test");
+    let built = Command::new(crate_dir.join("build-package"))
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .unwrap();
+    assert!(built.status.success(), "{}", text(&built));
+    assert!(Path::new(&crate_dir.join("package/tyre_rules.wasm")).is_file());
+    let installed = xrm(
+        &server,
+        &["install", crate_dir.join("package").to_str().unwrap()],
+    );
+    assert!(installed.status.success(), "{}", text(&installed));
+
+    server
+        .create_type(&json!({
+            "type": "object", "additionalProperties": false, "required": ["name"],
+            "properties": {"name": {"type": "string"}},
+            "x-xrm": {"name": "customer", "display_name": "Customer", "title_field": "name"}
+        }))
+        .await
+        .expect_status(201);
+    until_listed(&server, "tyre-rules", true).await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let response = server
+            .post_json("/api/v1/records/customer", &json!({"name": "   "}))
+            .await;
+        if response.status == 422 {
+            response.expect_problem(422, "validation_failed");
+            assert_eq!(response.error_paths(), vec!["/name"]);
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the scaffolded validate hook never ran"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    server
+        .create("customer", &json!({"name": "Nordlicht AG"}))
+        .await;
+    let _ = std::fs::remove_dir_all(&root);
+}
