@@ -1,7 +1,7 @@
 // Create or change an entity type: the field editor and the raw JSON Schema are two views of one
 // document; saving shows the host's verdict, including records a change would invalidate.
 import { useQueryClient } from '@tanstack/react-query';
-import { useMemo, useState } from 'react';
+import { lazy, Suspense, useMemo, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { toast } from 'sonner';
 import { createEntityType, deleteEntityType, updateEntityType } from '../api/endpoints';
@@ -13,11 +13,13 @@ import { PageHeader } from '../ui/PageHeader';
 import { ErrorState, Loading } from '../ui/States';
 import { FieldTable } from './FieldTable';
 import { InvalidRecordsReport, type StoredRecordsReport } from './InvalidRecordsReport';
-import { RawSchemaEditor } from './RawSchemaEditor';
 import { checkSchemaText } from './schemaCheck';
 import { StateMachineEditor } from './StateMachineEditor';
 import { modelProblems, modelToSchema, newType, schemaToModel, syncStateMachine, type TypeModel } from './typeModel';
 import { TypeSettings } from './TypeSettings';
+
+// The code editor is the designer's heaviest part; it loads when the JSON view is first opened.
+const RawSchemaEditor = lazy(() => import('./RawSchemaEditor').then((module) => ({ default: module.RawSchemaEditor })));
 
 type View = 'fields' | 'json';
 
@@ -167,7 +169,9 @@ function Designer({ existing }: { existing?: EntityType }) {
         </div>
       ) : (
         <div role="tabpanel">
-          <RawSchemaEditor value={rawText} onChange={setRawText} problems={rawProblems} />
+          <Suspense fallback={<Loading label="Loading the editor" />}>
+            <RawSchemaEditor value={rawText} onChange={setRawText} problems={rawProblems} />
+          </Suspense>
         </div>
       )}
       {existing && (

@@ -25,6 +25,36 @@ function Value({ value, property }: { value: unknown; property: JsonSchema }) {
     if (value.length === 0) return <span className="muted">—</span>;
     const items = property.items ?? {};
     if (items.type === 'object' && items.properties) {
+      const columns = Object.entries(items.properties);
+      // Rows of scalars read best as a table; anything deeper keeps the nested field lists.
+      if (columns.every(([, property]) => property.type !== 'object' && property.type !== 'array')) {
+        return (
+          <div className="table-scroll">
+            <table className="table nested-table">
+              <thead>
+                <tr>
+                  {columns.map(([name, property]) => (
+                    <th scope="col" key={name}>
+                      {fieldLabel(name, property)}
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {value.map((item, index) => (
+                  <tr key={index}>
+                    {columns.map(([name, property]) => (
+                      <td key={name}>
+                        <ScalarValue value={(item as Record<string, unknown>)?.[name]} property={property} />
+                      </td>
+                    ))}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        );
+      }
       return (
         <ol className="nested-list">
           {value.map((item, index) => (
