@@ -60,6 +60,13 @@ test('the customer list sorts, filters, searches and chooses columns on the serv
   await page.getByLabel('Billing address › City').check();
   await page.locator('.ag-header-cell[col-id="billing_address/city"]').waitFor();
   await screenshot(page, 'records-list-search-columns');
+
+  // Sort and filter survive a visit to a record and back.
+  await page.locator('.ag-row[row-index="0"] [col-id="name"] a').click();
+  await page.getByRole('link', { name: 'Edit' }).waitFor();
+  await page.goBack();
+  await countText().filter({ hasText: `${active} customers` }).waitFor();
+  assert.equal(await page.locator('.ag-header-cell[col-id="annual_revenue"]').getAttribute('aria-sort'), 'descending');
   assert.deepEqual(browser.consoleErrors, []);
 });
 

@@ -153,22 +153,29 @@ function Designer({ existing }: { existing?: EntityType }) {
       {report && existing && (
         <InvalidRecordsReport typeName={existing.name} report={report} saving={saving} onSaveAnyway={() => save(true)} onDismiss={() => setReport(null)} />
       )}
-      <div className="tabs" role="tablist" aria-label="Editor">
-        <button type="button" role="tab" aria-selected={view === 'fields'} onClick={() => switchView('fields')}>
+      <div
+        className="tabs"
+        role="tablist"
+        aria-label="Editor"
+        onKeyDown={(event) => {
+          if (event.key === 'ArrowRight' || event.key === 'ArrowLeft') switchView(view === 'fields' ? 'json' : 'fields');
+        }}
+      >
+        <button type="button" role="tab" id="tab-fields" aria-controls="panel" aria-selected={view === 'fields'} tabIndex={view === 'fields' ? 0 : -1} onClick={() => switchView('fields')}>
           Fields
         </button>
-        <button type="button" role="tab" aria-selected={view === 'json'} onClick={() => switchView('json')}>
+        <button type="button" role="tab" id="tab-json" aria-controls="panel" aria-selected={view === 'json'} tabIndex={view === 'json' ? 0 : -1} onClick={() => switchView('json')}>
           JSON Schema
         </button>
       </div>
       {view === 'fields' ? (
-        <div className="designer-panels" role="tabpanel">
+        <div className="designer-panels" role="tabpanel" id="panel" aria-labelledby="tab-fields">
           <TypeSettings model={model} isNew={!existing} problems={problems.get('') ?? []} onChange={applyModel} />
           <FieldTable model={model} typeNames={typeNames} onChange={applyModel} />
           <StateMachineEditor model={model} onChange={applyModel} />
         </div>
       ) : (
-        <div role="tabpanel">
+        <div role="tabpanel" id="panel" aria-labelledby="tab-json">
           <Suspense fallback={<Loading label="Loading the editor" />}>
             <RawSchemaEditor value={rawText} onChange={setRawText} problems={rawProblems} />
           </Suspense>

@@ -1,6 +1,6 @@
 // A type's records in AG Grid's infinite row model: sort and filter on the server ($orderby,
 // $filter), full-text search ($search), keyset paging through `next_cursor`.
-import type { CellKeyDownEvent, FullWidthCellKeyDownEvent, IDatasource, IGetRowsParams, RowClickedEvent, SortModelItem } from 'ag-grid-community';
+import type { CellKeyDownEvent, FullWidthCellKeyDownEvent, GridState, IDatasource, StateUpdatedEvent, IGetRowsParams, RowClickedEvent, SortModelItem } from 'ag-grid-community';
 import { AgGridReact } from 'ag-grid-react';
 import { useCallback, useMemo, useState } from 'react';
 import { useNavigate } from 'react-router-dom';
@@ -14,6 +14,21 @@ import { gridTheme } from './gridSetup';
 import { toFilter, toOrderBy, type FilterModel } from './listQuery';
 
 const PAGE_SIZE = 100;
+
+/** Sort and filters survive a visit to a record and back (per type, for the browser tab's life). */
+function storedState(typeName: string): GridState | undefined {
+  try {
+    const stored = sessionStorage.getItem(`xrm.grid.${typeName}`);
+    return stored ? (JSON.parse(stored) as GridState) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function storeState(typeName: string, event: StateUpdatedEvent) {
+  const { sort, filter } = event.state;
+  sessionStorage.setItem(`xrm.grid.${typeName}`, JSON.stringify({ sort, filter }));
+}
 
 interface Props {
   type: EntityType;
@@ -84,6 +99,8 @@ export function RecordGrid({ type, types, fields, visible, search, onCount }: Pr
 
   const onRowClicked = useCallback(
     (event: RowClickedEvent<RecordData>) => {
+      // A click on a link in the row (the title, a lookup) navigates by itself.
+      if ((event.event?.target as Element | null)?.closest('a')) return;
       if (event.data) navigate(`/records/${type.name}/${event.data.id}`);
     },
     [navigate, type.name],
@@ -97,6 +114,9 @@ export function RecordGrid({ type, types, fields, visible, search, onCount }: Pr
     },
     [navigate, type.name],
   );
+
+  const initialState = useMemo(() => storedState(type.name), [type.name]);
+  const onStateUpdated = useCallback((event: StateUpdatedEvent) => storeState(type.name, event), [type.name]);
 
   return (
     <>
@@ -118,6 +138,8 @@ export function RecordGrid({ type, types, fields, visible, search, onCount }: Pr
           getRowId={(params) => params.data.id}
           onRowClicked={onRowClicked}
           onCellKeyDown={onCellKeyDown}
+          initialState={initialState}
+          onStateUpdated={onStateUpdated}
           rowClass="clickable-row"
           multiSortKey="ctrl"
           tooltipShowDelay={400}

@@ -70,7 +70,7 @@ export default function RecordList() {
           {search ? 'Try other words, or clear the filters.' : <Link to={`/records/${entity.name}/new`}>Create one</Link>}
         </EmptyState>
       )}
-      <RecordGrid type={entity} types={types.data ?? []} fields={fields} visible={visible} search={search} onCount={onCount} />
+      <RecordGrid key={entity.name} type={entity} types={types.data ?? []} fields={fields} visible={visible} search={search} onCount={onCount} />
     </div>
   );
 }
