@@ -94,6 +94,11 @@ function EditorForm({ type, record }: { type: EntityType; record?: RecordData })
 
   return (
     <>
+      {base && (
+        <p className="muted" data-testid="editing-version">
+          Editing version {base.version}
+        </p>
+      )}
       {conflict && (
         <div className="notice warning" role="alert">
           <strong>Someone else changed this record while you were editing it.</strong>
@@ -162,7 +167,7 @@ export default function RecordEditor() {
       <PageHeader
         title={title}
         breadcrumb={<Link to={`/records/${entity.name}`}>{entity.plural_name}</Link>}
-        subtitle={record.data ? `Version ${record.data.version}` : entity.schema.description}
+        subtitle={record.data ? entity.display_name : entity.schema.description}
       />
       <EditorForm key={record.data?.id ?? 'new'} type={entity} record={record.data} />
     </div>
