@@ -427,6 +427,15 @@ impl TestServer {
         {
             command.arg("--database-url").arg(url);
         }
+        // The tests install unsigned packages they build themselves; a test of the signature
+        // policy says `--allow-unsigned-packages=false`.
+        if !self
+            .extra_args
+            .iter()
+            .any(|a| a.starts_with("--allow-unsigned-packages"))
+        {
+            command.arg("--allow-unsigned-packages");
+        }
         command
             .args(&self.extra_args)
             // Settings of the developer's shell must not change what the tests see.
@@ -510,6 +519,11 @@ fn read_listening_line(
     }
     let mut sink = Vec::new();
     let _ = reader.read_to_end(&mut sink);
+}
+
+/// A name no other test (or test process) uses at the same time, for temp files.
+pub fn unique_name() -> String {
+    unique_suffix()
 }
 
 /// A per-process, per-call, per-instant suffix: `<pid>_<counter>_<nanos>`.

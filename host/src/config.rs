@@ -57,9 +57,31 @@ pub enum PluginCommand {
     /// Install a package from its directory (holding xrm-package.json) or a tar archive.
     Install {
         path: PathBuf,
+        /// Install it even though no trusted publisher signed it.
+        #[arg(long)]
+        allow_unsigned: bool,
         /// Upgrade the installed package of the same name (its version must rise).
         #[arg(long)]
         upgrade: bool,
+        #[arg(long, default_value = "default", value_name = "ID")]
+        workspace: String,
+    },
+    /// Make an ed25519 key pair for signing packages: the secret key goes to FILE (keep it
+    /// secret), the public key is printed for admins to trust.
+    Keygen {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Sign a package directory with a secret key made by `keygen` (writes xrm-package.sig).
+    Sign {
+        dir: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+    },
+    /// Trust a publisher's public key (base64) in a workspace.
+    Trust {
+        name: String,
+        public_key: String,
         #[arg(long, default_value = "default", value_name = "ID")]
         workspace: String,
     },
@@ -139,6 +161,11 @@ pub struct ServeArgs {
     #[arg(long, env = "XRM_UI_DIR", value_name = "DIR")]
     pub ui_dir: Option<PathBuf>,
 
+    /// Install packages that no trusted publisher signed (development, demos; `--demo` implies
+    /// it) [default: false]
+    #[arg(long, env = "XRM_ALLOW_UNSIGNED_PACKAGES", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub allow_unsigned_packages: Option<bool>,
+
     /// Attempts of an after-change or schedule delivery before it is dead-lettered [default: 8]
     #[arg(long, env = "XRM_JOB_MAX_ATTEMPTS", value_name = "N")]
     pub job_max_attempts: Option<u32>,
@@ -188,6 +215,7 @@ struct FileConfig {
     demo: Option<bool>,
     demo_packages: Option<PathBuf>,
     ui_dir: Option<PathBuf>,
+    allow_unsigned_packages: Option<bool>,
     job_max_attempts: Option<u32>,
     job_retry_base_ms: Option<u64>,
     job_retry_max_ms: Option<u64>,
@@ -206,7 +234,7 @@ pub struct ServeConfig {
     pub demo_packages: Option<PathBuf>,
     /// Where the admin UI's built files are; `/` answers a hint page when it holds none.
     pub ui_dir: PathBuf,
-    pub jobs: crate::service::JobSettings,
+    pub host: crate::service::HostSettings,
     pub log_format: LogFormat,
     pub log: String,
     pub max_body_bytes: usize,
@@ -266,7 +294,13 @@ pub fn serve_config(args: &ServeArgs, config_file: Option<&Path>) -> Result<Serv
             .clone()
             .or_else(|| file.ui_dir.clone())
             .unwrap_or_else(|| PathBuf::from("admin-ui/dist")),
-        jobs: job_settings(args, &file),
+        host: crate::service::HostSettings {
+            jobs: job_settings(args, &file),
+            allow_unsigned_packages: args
+                .allow_unsigned_packages
+                .or(file.allow_unsigned_packages)
+                .unwrap_or(args.demo || file.demo.unwrap_or(false)),
+        },
         log_format: args
             .log_format
             .or(file.log_format)

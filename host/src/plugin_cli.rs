@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::PluginCommand;
 use crate::plugin::PackageFiles;
-use crate::service::{Actor, App, JobSettings};
+use crate::service::{Actor, App, HostSettings};
 use crate::store::{Store, StoreConfig};
 
 /// Runs one `xrm plugin` subcommand; the error is the message for the terminal.
@@ -25,14 +25,29 @@ pub async fn run(command: &PluginCommand, store: Option<StoreConfig>) -> Result<
         );
         return Ok(());
     }
+    match command {
+        PluginCommand::Keygen { out } => return keygen(out),
+        PluginCommand::Sign { dir, key } => return sign(dir, key),
+        _ => {}
+    }
     let store_config = store.ok_or("no database settings")?;
     let store = Store::open(&store_config)
         .await
         .map_err(|e| e.to_string())?;
+    let allow_unsigned_packages = matches!(
+        command,
+        PluginCommand::Install {
+            allow_unsigned: true,
+            ..
+        }
+    );
     let app = App::new(
         store.clone(),
         Some(store_config.data_dir.join("plugin-cache")),
-        JobSettings::default(),
+        HostSettings {
+            allow_unsigned_packages,
+            ..HostSettings::default()
+        },
     )
     .map_err(|e| e.to_string())?;
     let outcome = manage(&app, command).await;
@@ -43,11 +58,25 @@ pub async fn run(command: &PluginCommand, store: Option<StoreConfig>) -> Result<
 async fn manage(app: &App, command: &PluginCommand) -> Result<(), String> {
     let actor = Actor("cli".to_owned());
     match command {
-        PluginCommand::New { .. } => unreachable!("handled before the database is opened"),
+        PluginCommand::New { .. } | PluginCommand::Keygen { .. } | PluginCommand::Sign { .. } => {
+            unreachable!("handled before the database is opened")
+        }
+        PluginCommand::Trust {
+            name,
+            public_key,
+            workspace,
+        } => {
+            app.trust_publisher(workspace, name, public_key)
+                .await
+                .map_err(|e| describe(&e))?;
+            println!("xrm: packages signed by {name} now install in workspace {workspace}");
+            Ok(())
+        }
         PluginCommand::Install {
             path,
             upgrade,
             workspace,
+            ..
         } => {
             let files = read_package(path)?;
             let name = files
@@ -115,6 +144,47 @@ async fn manage(app: &App, command: &PluginCommand) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+fn keygen(out: &Path) -> Result<(), String> {
+    if out.exists() {
+        return Err(format!(
+            "{} exists; a key is never overwritten",
+            out.display()
+        ));
+    }
+    let (secret, public) = crate::plugin::signature::generate_key()?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(out)
+        .map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    std::io::Write::write_all(&mut file, format!("{secret}\n").as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    println!("{public}");
+    eprintln!(
+        "xrm: secret key written to {}; the public key above is what admins trust (xrm plugin trust NAME KEY, or POST /api/v1/trusted-publishers)",
+        out.display()
+    );
+    Ok(())
+}
+
+fn sign(dir: &Path, key: &Path) -> Result<(), String> {
+    let secret = std::fs::read_to_string(key)
+        .map_err(|e| format!("cannot read the key {}: {e}", key.display()))?;
+    let mut files = read_package(dir)?;
+    files.0.remove(crate::plugin::signature::SIGNATURE_FILE);
+    let signature = crate::plugin::signature::sign(&files, &secret)?;
+    let path = dir.join(crate::plugin::signature::SIGNATURE_FILE);
+    std::fs::write(&path, signature)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    println!("xrm: signed {} ({} files)", dir.display(), files.0.len());
+    Ok(())
 }
 
 /// An error with its field problems, one per line, as a terminal shows them best.

@@ -15,7 +15,7 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
     let app = App::new(
         store.clone(),
         Some(config.store.data_dir.join("plugin-cache")),
-        config.jobs,
+        config.host,
     )?;
     if config.demo {
         load_demo(&app, config.demo_packages.as_deref()).await?;

@@ -48,14 +48,14 @@ async fn until_listed(server: &TestServer, name: &str, listed: bool) {
 both_backends! {
     async fn packages_are_managed_from_the_command_line(server: &TestServer) {
         let dir = packages_dir().join("contract-rules");
-        let installed = xrm(server, &["install", dir.to_str().unwrap()]);
+        let installed = xrm(server, &["install", dir.to_str().unwrap(), "--allow-unsigned"]);
         assert!(installed.status.success(), "{}", text(&installed));
         assert!(text(&installed).contains("installed contract-rules 1.0.0"));
         until_listed(server, "contract-rules", true).await;
 
         let listed = xrm(server, &["list"]);
         assert!(text(&listed).contains("contract-rules\t1.0.0\tenabled\tcontract-rules"), "{}", text(&listed));
-        let again = xrm(server, &["install", dir.to_str().unwrap()]);
+        let again = xrm(server, &["install", dir.to_str().unwrap(), "--allow-unsigned"]);
         assert!(!again.status.success());
         assert!(text(&again).contains("already installed"), "{}", text(&again));
         let disabled = xrm(server, &["disable", "contract-rules"]);
@@ -66,7 +66,7 @@ both_backends! {
         let broken = std::env::temp_dir().join(format!("xrm-broken-{}", std::process::id()));
         std::fs::create_dir_all(&broken).unwrap();
         std::fs::write(broken.join("xrm-package.json"), json!({"name": "Bad Name", "version": "one", "publisher": "x", "description": "", "api": "9.9.9", "plugins": []}).to_string()).unwrap();
-        let refused = xrm(server, &["install", broken.to_str().unwrap()]);
+        let refused = xrm(server, &["install", broken.to_str().unwrap(), "--allow-unsigned"]);
         let _ = std::fs::remove_dir_all(&broken);
         assert!(!refused.status.success());
         let message = text(&refused);
@@ -107,10 +107,34 @@ async fn a_scaffolded_plugin_builds_installs_and_runs() {
         .unwrap();
     assert!(built.status.success(), "{}", text(&built));
     assert!(Path::new(&crate_dir.join("package/tyre_rules.wasm")).is_file());
-    let installed = xrm(
-        &server,
-        &["install", crate_dir.join("package").to_str().unwrap()],
+    // Signed by its publisher and trusted by the admin, it installs where unsigned ones don't.
+    let key = root.join("publisher.key");
+    let keygen = Command::new(xrm_binary())
+        .args(["plugin", "keygen", "--out"])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(keygen.status.success(), "{}", text(&keygen));
+    let public_key = String::from_utf8(keygen.stdout).unwrap().trim().to_owned();
+    let package = crate_dir.join("package");
+    let signed = Command::new(xrm_binary())
+        .args(["plugin", "sign"])
+        .arg(&package)
+        .arg("--key")
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(signed.status.success(), "{}", text(&signed));
+    let untrusted = xrm(&server, &["install", package.to_str().unwrap()]);
+    assert!(!untrusted.status.success());
+    assert!(
+        text(&untrusted).contains("no trusted publisher has"),
+        "{}",
+        text(&untrusted)
     );
+    let trusted = xrm(&server, &["trust", "Tyre Software", &public_key]);
+    assert!(trusted.status.success(), "{}", text(&trusted));
+    let installed = xrm(&server, &["install", package.to_str().unwrap()]);
     assert!(installed.status.success(), "{}", text(&installed));
 
     server
@@ -142,4 +166,86 @@ async fn a_scaffolded_plugin_builds_installs_and_runs() {
         .create("customer", &json!({"name": "Nordlicht AG"}))
         .await;
     let _ = std::fs::remove_dir_all(&root);
+}
+
+/// A copy of a built package directory in a fresh temp directory, to sign or tamper with.
+fn package_copy(name: &str) -> std::path::PathBuf {
+    let source = packages_dir().with_file_name("test-packages").join(name);
+    let copy = std::env::temp_dir().join(format!("xrm-pkg-{name}-{}", xrm_tests::unique_name()));
+    std::fs::create_dir_all(&copy).unwrap();
+    for entry in std::fs::read_dir(&source).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), copy.join(entry.file_name())).unwrap();
+    }
+    copy
+}
+
+fn tar_dir(dir: &Path) -> Vec<u8> {
+    let mut builder = tar::Builder::new(Vec::new());
+    builder.append_dir_all(".", dir).unwrap();
+    builder.into_inner().unwrap()
+}
+
+async fn upload(server: &TestServer, dir: &Path) -> xrm_tests::Response {
+    server
+        .send(
+            xrm_tests::Method::POST,
+            "/api/v1/packages",
+            &[("content-type", "application/x-tar")],
+            Some(tar_dir(dir)),
+        )
+        .await
+}
+
+both_backends! {
+    async fn only_packages_signed_by_trusted_publishers_install(server: &TestServer) args ["--allow-unsigned-packages=false"] {
+        let dir = package_copy("recorder");
+        let refused = upload(server, &dir).await;
+        refused.expect_problem(422, "unsigned_package");
+        assert_eq!(refused.error_paths(), vec!["/xrm-package.sig"]);
+
+        let key = dir.with_extension("key");
+        let keygen = Command::new(xrm_binary()).args(["plugin", "keygen", "--out"]).arg(&key).output().unwrap();
+        assert!(keygen.status.success(), "{}", text(&keygen));
+        let public_key = String::from_utf8(keygen.stdout).unwrap().trim().to_owned();
+        let again = Command::new(xrm_binary()).args(["plugin", "keygen", "--out"]).arg(&key).output().unwrap();
+        assert!(!again.status.success(), "a key is never overwritten");
+        let signed = Command::new(xrm_binary()).args(["plugin", "sign"]).arg(&dir).arg("--key").arg(&key).output().unwrap();
+        assert!(signed.status.success(), "{}", text(&signed));
+
+        upload(server, &dir).await.expect_problem(422, "untrusted_publisher");
+        let bad = server
+            .post_json("/api/v1/trusted-publishers", &json!({"name": "", "public_key": "not a key"}))
+            .await;
+        bad.expect_problem(422, "invalid_publisher");
+        assert_eq!(bad.error_paths(), vec!["/name", "/public_key"]);
+        server
+            .post_json("/api/v1/trusted-publishers", &json!({"name": "xrm tests", "public_key": public_key}))
+            .await
+            .expect_status(201);
+        server
+            .post_json("/api/v1/trusted-publishers", &json!({"name": "again", "public_key": public_key}))
+            .await
+            .expect_problem(409, "publisher_exists");
+        assert_eq!(server.get("/api/v1/trusted-publishers").await.values().len(), 1);
+
+        // Changed after signing: refused even from a trusted publisher.
+        let manifest = std::fs::read_to_string(dir.join("xrm-package.json")).unwrap();
+        std::fs::write(dir.join("xrm-package.json"), manifest.replace("for the outbox tests only", "tampered")).unwrap();
+        upload(server, &dir).await.expect_problem(422, "invalid_signature");
+        std::fs::write(dir.join("xrm-package.json"), &manifest).unwrap();
+
+        let installed = upload(server, &dir).await;
+        installed.expect_status(201);
+        assert_eq!(
+            installed.body["signature"],
+            json!({"status": "trusted", "public_key": public_key, "publisher": "xrm tests"})
+        );
+        server.delete("/api/v1/trusted-publishers/xrm%20tests").await.expect_status(204);
+        let shown = server.get("/api/v1/packages/recorder").await;
+        assert_eq!(shown.body["signature"]["status"], "untrusted");
+        server.delete("/api/v1/trusted-publishers/nobody").await.expect_problem(404, "not_found");
+        let _ = std::fs::remove_dir_all(&dir);
+        let _ = std::fs::remove_file(&key);
+    }
 }

@@ -54,3 +54,16 @@ CREATE TABLE plugin_failures (
     FOREIGN KEY (workspace_id, package) REFERENCES packages(workspace_id, name) ON DELETE CASCADE
 );
 CREATE INDEX plugin_failures_recent ON plugin_failures (workspace_id, package, at);
+
+-- The publisher keys (ed25519, base64) an admin trusts to sign packages.
+CREATE TABLE trusted_publishers (
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+    name         TEXT NOT NULL,
+    public_key   TEXT NOT NULL,
+    added_at     TEXT NOT NULL,
+    PRIMARY KEY (workspace_id, name),
+    UNIQUE (workspace_id, public_key)
+);
+
+-- The key that signed each installed package (base64), or NULL when it came unsigned.
+ALTER TABLE packages ADD COLUMN signed_by TEXT;

@@ -95,6 +95,14 @@ pub fn router(app: Arc<App>, body_limit: usize, ui_dir: &Path) -> Router {
             "/api/v1/plugin-jobs/{id}/retry",
             post(plugin_admin::retry_job),
         )
+        .route(
+            "/api/v1/trusted-publishers",
+            get(plugin_admin::list_publishers).post(plugin_admin::trust_publisher),
+        )
+        .route(
+            "/api/v1/trusted-publishers/{name}",
+            axum::routing::delete(plugin_admin::distrust_publisher),
+        )
         .route("/api/v1/reports", get(plugin_admin::list_reports))
         .route("/api/v1/reports/{name}", get(plugin_admin::run_report))
         .layer(DefaultBodyLimit::max(body_limit))

@@ -145,3 +145,41 @@ pub async fn run_report(
         .await?;
     Ok(Json(report).into_response())
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewPublisher {
+    name: String,
+    public_key: String,
+}
+
+pub async fn list_publishers(State(app): State<Arc<App>>) -> Result<Response> {
+    let publishers = app.trusted_publishers(DEFAULT_WORKSPACE).await?;
+    Ok(Json(json!({ "value": publishers })).into_response())
+}
+
+/// Trusts a publisher key: packages it signs install here. 201 with the publisher.
+pub async fn trust_publisher(
+    State(app): State<Arc<App>>,
+    JsonBody(body): JsonBody,
+) -> Result<Response> {
+    let publisher: NewPublisher = serde_json::from_value(body).map_err(|error| {
+        Error::unprocessable(
+            "invalid_publisher",
+            format!("the publisher is not valid: {error}"),
+            vec![FieldError::new("", "type", error.to_string())],
+        )
+    })?;
+    let trusted = app
+        .trust_publisher(DEFAULT_WORKSPACE, &publisher.name, &publisher.public_key)
+        .await?;
+    Ok((StatusCode::CREATED, Json(trusted)).into_response())
+}
+
+pub async fn distrust_publisher(
+    State(app): State<Arc<App>>,
+    Path(name): Path<String>,
+) -> Result<Response> {
+    app.distrust_publisher(DEFAULT_WORKSPACE, &name).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

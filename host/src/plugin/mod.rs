@@ -7,6 +7,7 @@ mod host_api;
 pub mod manifest;
 pub mod package;
 mod runtime;
+pub mod signature;
 
 pub use self::host_api::{BoxFuture, HostApi, HostCallError, QueryArgs};
 pub use self::manifest::{Hook, Limits, Manifest, PluginManifest};

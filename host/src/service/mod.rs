@@ -23,6 +23,14 @@ pub use self::records::{
 pub use self::registry::TypeRegistry;
 use crate::store::Store;
 
+/// How a host is set up, beyond its database.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HostSettings {
+    pub jobs: JobSettings,
+    /// Install packages that no trusted publisher signed (development, demos).
+    pub allow_unsigned_packages: bool,
+}
+
 /// The shared state of a running host.
 pub struct App {
     pub store: Store,
@@ -30,6 +38,8 @@ pub struct App {
     pub plugins: PluginRegistry,
     /// How after-change and schedule deliveries are retried and run.
     pub jobs: JobSettings,
+    /// The host's policies that are not per workspace.
+    pub settings: HostSettings,
     /// The `Arc` this app lives in, handed to plugin host calls for the length of a call.
     me: std::sync::Weak<App>,
 }
@@ -39,14 +49,15 @@ impl App {
     pub fn new(
         store: Store,
         plugin_cache: Option<std::path::PathBuf>,
-        jobs: JobSettings,
+        settings: HostSettings,
     ) -> crate::error::Result<std::sync::Arc<App>> {
         let plugins = PluginRegistry::new(plugin_cache)?;
         Ok(std::sync::Arc::new_cyclic(|me| App {
             store,
             types: TypeRegistry::default(),
             plugins,
-            jobs,
+            jobs: settings.jobs,
+            settings,
             me: me.clone(),
         }))
     }

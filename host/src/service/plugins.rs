@@ -15,8 +15,9 @@ use super::plugin_stats::PluginStats;
 use super::records::Actor;
 use crate::error::{Error, FieldError, Result};
 use crate::plugin::manifest::{LimitsRequest, check_limits};
+use crate::plugin::signature::Signed;
 use crate::plugin::{Compiled, Hook, Limits, Manifest, PackageFiles, PluginManifest, Runtime};
-use crate::store::{StoredComponent, StoredPackage};
+use crate::store::{StoredComponent, StoredPackage, TrustedPublisher};
 
 /// How long a host trusts its loaded plugin set before checking the database for changes made
 /// by another host.
@@ -319,6 +320,7 @@ impl App {
                 errors,
             ));
         }
+        let signed_by = self.check_signature(workspace, &files).await?;
         let others = self.store.list_packages(workspace).await?;
         let taken = taken_names(&manifest, &others);
         if !taken.is_empty() {
@@ -378,6 +380,7 @@ impl App {
             installed_at,
             updated_at: now,
             installed_by,
+            signed_by,
         };
         tx.save_package(workspace, &stored, &components).await?;
         tx.commit().await?;
@@ -386,13 +389,139 @@ impl App {
             .into_iter()
             .map(|c| (c.package, c.plugin, c.sha256))
             .collect();
-        Ok(package_json(&stored, &hashes))
+        let trusted = self.store.trusted_publishers(workspace).await?;
+        Ok(package_json(&stored, &hashes, &trusted))
+    }
+
+    /// Verifies a package's signature and applies the host's policy: a package signed by a
+    /// trusted publisher always installs; one signed by an unknown key or not signed at all
+    /// installs only where unsigned packages are allowed. A signature that does not match the
+    /// package is refused everywhere. Returns the signing key.
+    async fn check_signature(
+        &self,
+        workspace: &str,
+        files: &PackageFiles,
+    ) -> Result<Option<String>> {
+        let refuse = |code: &'static str, message: String| {
+            Error::unprocessable(
+                code,
+                message.clone(),
+                vec![FieldError::new(
+                    format!("/{}", crate::plugin::signature::SIGNATURE_FILE),
+                    "signature",
+                    message,
+                )],
+            )
+        };
+        let signed = crate::plugin::signature::verify(files)
+            .map_err(|problem| refuse("invalid_signature", problem))?;
+        match signed {
+            Signed::By(key) => {
+                let trusted = self.store.trusted_publishers(workspace).await?;
+                if trusted.iter().any(|(_, k, _)| *k == key)
+                    || self.settings.allow_unsigned_packages
+                {
+                    Ok(Some(key))
+                } else {
+                    Err(refuse(
+                        "untrusted_publisher",
+                        format!(
+                            "the package is signed by the key {key}, which no trusted publisher has; an admin adds it with POST /api/v1/trusted-publishers"
+                        ),
+                    ))
+                }
+            }
+            Signed::Unsigned if self.settings.allow_unsigned_packages => Ok(None),
+            Signed::Unsigned => Err(refuse(
+                "unsigned_package",
+                format!(
+                    "the package is not signed ({} is missing), and this host installs only packages signed by a trusted publisher; sign it with `xrm plugin sign`, or start the host with --allow-unsigned-packages",
+                    crate::plugin::signature::SIGNATURE_FILE
+                ),
+            )),
+        }
     }
 
     pub async fn list_packages(&self, workspace: &str) -> Result<Vec<Value>> {
         let packages = self.store.list_packages(workspace).await?;
         let hashes = self.store.component_hashes(workspace).await?;
-        Ok(packages.iter().map(|p| package_json(p, &hashes)).collect())
+        let trusted = self.store.trusted_publishers(workspace).await?;
+        Ok(packages
+            .iter()
+            .map(|p| package_json(p, &hashes, &trusted))
+            .collect())
+    }
+
+    /// The publisher keys this workspace trusts.
+    pub async fn trusted_publishers(&self, workspace: &str) -> Result<Vec<Value>> {
+        Ok(self
+            .store
+            .trusted_publishers(workspace)
+            .await?
+            .into_iter()
+            .map(|(name, public_key, added_at)| {
+                json!({"name": name, "public_key": public_key, "added_at": added_at})
+            })
+            .collect())
+    }
+
+    /// Trusts a publisher's ed25519 public key (base64) under a name.
+    pub async fn trust_publisher(
+        &self,
+        workspace: &str,
+        name: &str,
+        public_key: &str,
+    ) -> Result<Value> {
+        let mut errors = Vec::new();
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+            errors.push(FieldError::new(
+                "/name",
+                "pattern",
+                "a publisher name is 1 to 100 printable characters",
+            ));
+        }
+        let key = match crate::plugin::signature::parse_public_key(public_key) {
+            Ok(key) => Some(base64::Engine::encode(
+                &base64::engine::general_purpose::STANDARD,
+                key.as_bytes(),
+            )),
+            Err(problem) => {
+                errors.push(FieldError::new("/public_key", "format", problem));
+                None
+            }
+        };
+        if !errors.is_empty() {
+            return Err(Error::unprocessable(
+                "invalid_publisher",
+                "the publisher is not valid",
+                errors,
+            ));
+        }
+        let key = key.expect("checked above");
+        let now = crate::clock::now();
+        let mut tx = self.store.begin().await?;
+        if !tx
+            .add_trusted_publisher(workspace, name, &key, &now)
+            .await?
+        {
+            return Err(Error::conflict(
+                "publisher_exists",
+                format!("a trusted publisher named {name:?} or with this key exists already"),
+                vec![],
+            ));
+        }
+        tx.commit().await?;
+        Ok(json!({"name": name, "public_key": key, "added_at": now}))
+    }
+
+    /// Stops trusting a publisher. Installed packages stay; new installs need trust again.
+    pub async fn distrust_publisher(&self, workspace: &str, name: &str) -> Result<()> {
+        let mut tx = self.store.begin().await?;
+        if !tx.remove_trusted_publisher(workspace, name).await? {
+            return Err(Error::not_found(format!("trusted publisher '{name}'")));
+        }
+        tx.commit().await
     }
 
     pub async fn get_package(&self, workspace: &str, name: &str) -> Result<Value> {
@@ -491,6 +620,21 @@ impl App {
     ) -> Result<Vec<crate::store::StoredFailure>> {
         self.get_package(workspace, package).await?;
         self.store.list_failures(workspace, package, limit).await
+    }
+}
+
+/// Whether and by whom a package is signed, as the API shows it.
+fn signature_json(signed_by: Option<&str>, trusted: &[TrustedPublisher]) -> Value {
+    match signed_by {
+        None => json!({"status": "unsigned", "public_key": null, "publisher": null}),
+        Some(key) => {
+            let publisher = trusted.iter().find(|(_, k, _)| k == key).map(|(n, _, _)| n);
+            json!({
+                "status": if publisher.is_some() { "trusted" } else { "untrusted" },
+                "public_key": key,
+                "publisher": publisher,
+            })
+        }
     }
 }
 
@@ -603,7 +747,11 @@ fn taken_names(manifest: &Manifest, others: &[StoredPackage]) -> Vec<FieldError>
 }
 
 /// A package as the API shows it; `hashes` = (package, plugin, sha256) of the components.
-fn package_json(package: &StoredPackage, hashes: &[(String, String, String)]) -> Value {
+fn package_json(
+    package: &StoredPackage,
+    hashes: &[(String, String, String)],
+    trusted: &[TrustedPublisher],
+) -> Value {
     let manifest: Value = serde_json::from_str(&package.manifest).unwrap_or(Value::Null);
     let settings: HashMap<String, PluginSettings> =
         serde_json::from_str(&package.settings).unwrap_or_default();
@@ -643,6 +791,7 @@ fn package_json(package: &StoredPackage, hashes: &[(String, String, String)]) ->
         "installed_at": package.installed_at,
         "updated_at": package.updated_at,
         "installed_by": package.installed_by,
+        "signature": signature_json(package.signed_by.as_deref(), trusted),
         "plugins": plugins,
     })
 }

@@ -28,7 +28,7 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
     ),
     (
         3,
-        "plugin outbox, schedules and failures",
+        "plugin outbox, schedules, failures, trusted publishers",
         include_str!("../../migrations/sqlite/0003_plugin_jobs.sql"),
         include_str!("../../migrations/postgres/0003_plugin_jobs.sql"),
     ),

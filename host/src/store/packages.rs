@@ -16,6 +16,8 @@ pub struct StoredPackage {
     pub installed_at: String,
     pub updated_at: String,
     pub installed_by: String,
+    /// The public key (base64) that signed the package, if it was signed.
+    pub signed_by: Option<String>,
 }
 
 /// One plugin's component: the bytes (base64) and their sha256 (hex).
@@ -27,28 +29,30 @@ pub struct StoredComponent {
     pub base64: String,
 }
 
-/// Package rows are read through the record decoder (eight columns, the third an integer).
 fn package_columns(dialect: Dialect) -> &'static str {
     match dialect {
         Dialect::Sqlite => {
-            "name, version, enabled, manifest, installed_at, updated_at, installed_by, settings"
+            "name, version, CAST(enabled AS TEXT), manifest, installed_at, updated_at, installed_by, settings, signed_by"
         }
         Dialect::Postgres => {
-            "name, version, (CASE WHEN enabled THEN 1 ELSE 0 END)::int8, manifest::text, installed_at, updated_at, installed_by, settings::text"
+            "name, version, CASE WHEN enabled THEN '1' ELSE '0' END, manifest::text, installed_at, updated_at, installed_by, settings::text, signed_by"
         }
     }
 }
 
-fn decode_package(row: super::StoredRecord) -> StoredPackage {
+fn decode_package(row: Vec<Option<String>>) -> StoredPackage {
+    let mut columns = row.into_iter();
+    let mut next = || columns.next().flatten();
     StoredPackage {
-        name: row.id,
-        version: row.entity_type,
-        enabled: row.version != 0,
-        manifest: row.data,
-        installed_at: row.created_at,
-        updated_at: row.updated_at,
-        installed_by: row.created_by,
-        settings: row.updated_by,
+        name: next().unwrap_or_default(),
+        version: next().unwrap_or_default(),
+        enabled: next().as_deref() == Some("1"),
+        manifest: next().unwrap_or_default(),
+        installed_at: next().unwrap_or_default(),
+        updated_at: next().unwrap_or_default(),
+        installed_by: next().unwrap_or_default(),
+        settings: next().unwrap_or_else(|| "{}".to_owned()),
+        signed_by: next(),
     }
 }
 
@@ -69,7 +73,7 @@ impl Store {
             .push(" FROM packages WHERE workspace_id = ")
             .bind(SqlValue::Text(workspace.to_owned()))
             .push(" ORDER BY name");
-        let rows = self.reader().fetch_records(sql).await?;
+        let rows = self.reader().fetch_text_rows(sql).await?;
         Ok(rows.into_iter().map(decode_package).collect())
     }
 
@@ -125,7 +129,62 @@ impl Store {
     }
 }
 
+/// A publisher key an admin trusts: (name, public key in base64, when it was added).
+pub type TrustedPublisher = (String, String, String);
+
+impl Store {
+    /// The publisher keys trusted in a workspace, by name.
+    pub async fn trusted_publishers(&self, workspace: &str) -> Result<Vec<TrustedPublisher>> {
+        let mut sql = SqlBuilder::new(self.dialect());
+        sql.push("SELECT name, public_key, added_at FROM trusted_publishers WHERE workspace_id = ")
+            .bind(SqlValue::Text(workspace.to_owned()))
+            .push(" ORDER BY name");
+        let rows = self.reader().fetch_text_rows(sql).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let mut columns = row.into_iter().map(Option::unwrap_or_default);
+                let mut next = || columns.next().unwrap_or_default();
+                (next(), next(), next())
+            })
+            .collect())
+    }
+}
+
 impl Tx {
+    /// Trusts a publisher key; `false` when the name or the key is already trusted.
+    pub async fn add_trusted_publisher(
+        &mut self,
+        workspace: &str,
+        name: &str,
+        public_key: &str,
+        now: &str,
+    ) -> Result<bool> {
+        let mut sql = SqlBuilder::new(self.dialect());
+        sql.push(
+            "INSERT INTO trusted_publishers (workspace_id, name, public_key, added_at) VALUES (",
+        )
+        .bind(SqlValue::Text(workspace.to_owned()))
+        .push(", ")
+        .bind(SqlValue::Text(name.to_owned()))
+        .push(", ")
+        .bind(SqlValue::Text(public_key.to_owned()))
+        .push(", ")
+        .bind(SqlValue::Text(now.to_owned()))
+        .push(") ON CONFLICT DO NOTHING");
+        Ok(self.execute(sql).await? > 0)
+    }
+
+    /// Stops trusting a publisher key; `false` when there was none of that name.
+    pub async fn remove_trusted_publisher(&mut self, workspace: &str, name: &str) -> Result<bool> {
+        let mut sql = SqlBuilder::new(self.dialect());
+        sql.push("DELETE FROM trusted_publishers WHERE workspace_id = ")
+            .bind(SqlValue::Text(workspace.to_owned()))
+            .push(" AND name = ")
+            .bind(SqlValue::Text(name.to_owned()));
+        Ok(self.execute(sql).await? > 0)
+    }
+
     /// A package, locked for the rest of the transaction on PostgreSQL.
     pub async fn get_package(
         &mut self,
@@ -143,7 +202,7 @@ impl Tx {
         if dialect == Dialect::Postgres {
             sql.push(" FOR UPDATE");
         }
-        Ok(self.fetch_records(sql).await?.pop().map(decode_package))
+        Ok(self.fetch_text_rows(sql).await?.pop().map(decode_package))
     }
 
     /// Inserts or replaces a package row and all its components.
@@ -161,7 +220,7 @@ impl Tx {
             .bind(SqlValue::Text(package.name.clone()));
         self.execute(sql).await?;
         let mut sql = SqlBuilder::new(dialect);
-        sql.push("INSERT INTO packages (workspace_id, name, version, manifest, enabled, settings, installed_at, updated_at, installed_by) VALUES (")
+        sql.push("INSERT INTO packages (workspace_id, name, version, manifest, enabled, settings, installed_at, updated_at, installed_by, signed_by) VALUES (")
             .bind(SqlValue::Text(workspace.to_owned()))
             .push(", ")
             .bind(SqlValue::Text(package.name.clone()))
@@ -181,7 +240,9 @@ impl Tx {
             .bind(SqlValue::Text(package.updated_at.clone()))
             .push(", ")
             .bind(SqlValue::Text(package.installed_by.clone()))
-            .push(") ON CONFLICT (workspace_id, name) DO UPDATE SET version = excluded.version, manifest = excluded.manifest, enabled = excluded.enabled, settings = excluded.settings, updated_at = excluded.updated_at");
+            .push(", ")
+            .bind(package.signed_by.clone().map_or(SqlValue::Null, SqlValue::Text))
+            .push(") ON CONFLICT (workspace_id, name) DO UPDATE SET version = excluded.version, manifest = excluded.manifest, enabled = excluded.enabled, settings = excluded.settings, updated_at = excluded.updated_at, signed_by = excluded.signed_by");
         self.execute(sql).await?;
         for component in components {
             let mut sql = SqlBuilder::new(dialect);
