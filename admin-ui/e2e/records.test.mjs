@@ -150,6 +150,28 @@ test('a customer shows its contracts and complaints as related lists', async () 
   assert.deepEqual(browser.consoleErrors, []);
 });
 
+test('scrolling a long list pages through every record by cursor', async () => {
+  const total = (await api(server.url, '/records/activity?$top=1&$count=true')).body.count;
+  assert.ok(total > 200, 'the demo has more activities than two pages');
+  const pages = [];
+  page.on('request', (request) => {
+    if (request.url().includes('/api/v1/records/activity?')) pages.push(new URL(request.url()).searchParams.get('$cursor'));
+  });
+  await page.goto('/records/activity');
+  await page.locator('.ag-row[row-index="0"]').waitFor();
+  const viewport = page.locator('.ag-body-viewport');
+  const last = page.locator(`.ag-row[row-index="${total - 1}"]`);
+  for (let i = 0; i < 20 && !(await last.count()); i++) {
+    await viewport.evaluate((el) => el.scrollTo(0, el.scrollHeight));
+    await page.waitForTimeout(300);
+  }
+  await last.waitFor();
+  assert.equal(await page.locator(`.ag-row[row-index="${total}"]`).count(), 0);
+  assert.equal(pages[0], null);
+  assert.ok(pages.length >= 3 && pages.slice(1).every((cursor) => cursor), `pages fetched: ${pages.length}`);
+  assert.deepEqual(browser.consoleErrors, []);
+});
+
 test('the list is usable from the keyboard: a focused row opens with Enter', async () => {
   await page.goto('/records/product');
   await page.locator('.ag-row[row-index="0"]').waitFor();
