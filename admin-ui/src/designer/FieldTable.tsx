@@ -24,6 +24,7 @@ function summary(field: FieldModel): string {
 
 export function FieldTable({ model, typeNames, onChange }: Props) {
   const [editing, setEditing] = useState<number | null>(null);
+  const problems = modelProblems(model);
   const isNew = editing === model.fields.length;
   const editedField = editing === null ? null : isNew ? newField() : model.fields[editing];
 
@@ -69,6 +70,11 @@ export function FieldTable({ model, typeNames, onChange }: Props) {
                 <td className="mono">
                   {field.name}
                   {field.name === model.titleField && <span className="badge">title</span>}
+                  {problems.get(field.name)?.map((message) => (
+                    <div key={message} className="error-text small">
+                      {message}
+                    </div>
+                  ))}
                 </td>
                 <td>{field.label}</td>
                 <td className="truncate">{summary(field)}</td>
