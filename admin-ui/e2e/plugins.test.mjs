@@ -68,6 +68,8 @@ test('packages are listed, disabled and enabled, configured, and show their stat
   const row = page.getByRole('row', { name: /contract-rules/ });
   await row.getByText('1.0.0').waitFor();
   await row.getByText('xrm', { exact: true }).waitFor();
+  const signature = (await api(server.url, '/packages/contract-rules')).body.signature;
+  if (signature) await row.getByText(signature.status === 'unsigned' ? 'unsigned' : /^signed/).waitFor();
   await screenshot(page, 'packages-list');
   await row.getByRole('link', { name: 'contract-rules' }).click();
   await page.getByRole('heading', { name: 'contract-rules', level: 1 }).waitFor();

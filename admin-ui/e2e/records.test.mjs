@@ -158,7 +158,7 @@ test('scrolling a long list pages through every record by cursor', async () => {
     if (request.url().includes('/api/v1/records/activity?')) pages.push(new URL(request.url()).searchParams.get('$cursor'));
   });
   await page.goto('/records/activity');
-  await page.locator('.ag-row[row-index="0"]').waitFor();
+  await page.locator('.ag-row[row-index="0"] [col-id="subject"] a').waitFor();
   const viewport = page.locator('.ag-body-viewport');
   const last = page.locator(`.ag-row[row-index="${total - 1}"]`);
   for (let i = 0; i < 20 && !(await last.count()); i++) {
@@ -174,7 +174,8 @@ test('scrolling a long list pages through every record by cursor', async () => {
 
 test('the list is usable from the keyboard: a focused row opens with Enter', async () => {
   await page.goto('/records/product');
-  await page.locator('.ag-row[row-index="0"]').waitFor();
+  // The infinite row model shows a loading row first; wait for the row's data.
+  await page.locator('.ag-row[row-index="0"] [col-id="name"] a').waitFor();
   const first = (await api(server.url, '/records/product?$top=1')).body.value[0];
   await page.locator('.ag-row[row-index="0"] .ag-cell').nth(1).focus();
   await page.keyboard.press('Enter');
@@ -186,13 +187,14 @@ test('the narrow layout puts the navigation in a drawer', async () => {
   const narrow = await startBrowser(server.url, { width: 390, height: 844 });
   try {
     await narrow.page.goto('/records/contract');
-    await narrow.page.locator('.ag-row').first().waitFor();
+    await narrow.page.locator('.ag-row[row-index="0"] [col-id="title"] a').waitFor();
     await screenshot(narrow.page, 'narrow-list');
     assert.equal(await narrow.page.getByRole('navigation', { name: 'Main' }).isVisible(), false);
     await narrow.page.getByRole('button', { name: 'Menu' }).click();
     await narrow.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Customers' }).click();
     await narrow.page.getByRole('heading', { name: 'Customers', level: 1 }).waitFor();
-    await narrow.page.locator('.ag-row').first().click();
+    await narrow.page.locator('.ag-row[row-index="0"] [col-id="name"] a').waitFor();
+    await narrow.page.locator('.ag-row[row-index="0"] [col-id="status"]').click();
     await narrow.page.getByRole('link', { name: 'Edit' }).waitFor();
     await screenshot(narrow.page, 'narrow-detail');
     assert.deepEqual(narrow.consoleErrors, []);

@@ -112,6 +112,8 @@ export interface Plugin {
   limits?: PluginLimits | null;
   sha256: string;
   settings?: PluginSettings;
+  /** The limits in force: the admin's settings over the manifest's over the host's defaults. */
+  effective_limits?: PluginLimits;
 }
 
 export interface Package {
@@ -125,7 +127,8 @@ export interface Package {
   updated_at: string;
   installed_by?: string;
   plugins: Plugin[];
-  signature?: { status: 'signed' | 'unsigned'; publisher_key?: string | null };
+  /** trusted: signed by a key this workspace trusts; untrusted: signed by another key; unsigned. */
+  signature?: { status: 'trusted' | 'untrusted' | 'unsigned'; public_key: string | null; publisher: string | null };
 }
 
 export interface PluginStat {

@@ -13,12 +13,13 @@ import { placeProblem } from '../records/fieldErrors';
 const limitField = (title: string, maximum: number): JsonSchema => ({ type: 'integer', title, minimum: 1, maximum });
 
 /** The admin's limits; an empty field keeps the manifest's limit, or else the host's default. */
-function limitsSchema(manifest: Plugin['limits']): JsonSchema {
-  const declared = Object.entries(withoutNulls(manifest as Record<string, unknown>)).map(([k, v]) => `${k} ${String(v)}`);
+function limitsSchema(plugin: Plugin): JsonSchema {
+  const inForce = plugin.effective_limits ?? plugin.limits;
+  const shown = Object.entries(withoutNulls(inForce as Record<string, unknown>)).map(([k, v]) => `${k} ${String(v)}`);
   return {
     type: 'object',
     title: 'Limits',
-    description: `Empty fields keep the manifest's limits${declared.length ? ` (${declared.join(', ')})` : ''}, or else the host's defaults.`,
+    description: `Empty fields keep the manifest's limits, or else the host's defaults.${shown.length ? ` In force: ${shown.join(', ')}.` : ''}`,
     additionalProperties: false,
     properties: {
       sync_deadline_ms: limitField('Deadline of synchronous hooks and actions (ms)', 60_000),
@@ -40,10 +41,10 @@ export function PluginSettingsForm({ pkg, plugin }: { pkg: Package; plugin: Plug
       type: 'object',
       properties: {
         config: { title: 'Configuration', ...(plugin.config_schema ?? { type: 'object', properties: {} }) },
-        limits: limitsSchema(plugin.limits),
+        limits: limitsSchema(plugin),
       },
     }),
-    [plugin.config_schema, plugin.limits],
+    [plugin],
   );
   const [data, setData] = useState<PluginSettings>(() => ({
     config: plugin.settings?.config ?? {},

@@ -1,14 +1,24 @@
-// Whether a package's signature checked out; servers without signatures say nothing, so neither do we.
+// Whether a package is signed, and by a publisher this workspace trusts.
 import type { Package } from '../api/types';
 
 export function SignatureBadge({ pkg }: { pkg: Package }) {
-  if (!pkg.signature) return <span className="muted">not reported</span>;
-  if (pkg.signature.status === 'signed') {
-    return (
-      <span className="badge success" title={pkg.signature.publisher_key ?? undefined}>
-        signed
-      </span>
-    );
+  const signature = pkg.signature;
+  if (!signature) return <span className="muted">not reported</span>;
+  const key = signature.public_key ?? undefined;
+  switch (signature.status) {
+    case 'trusted':
+      return (
+        <span className="badge success" title={key}>
+          signed · {signature.publisher ?? 'trusted'}
+        </span>
+      );
+    case 'untrusted':
+      return (
+        <span className="badge warning" title={key}>
+          signed · untrusted key
+        </span>
+      );
+    default:
+      return <span className="badge warning">unsigned</span>;
   }
-  return <span className="badge warning">unsigned</span>;
 }
