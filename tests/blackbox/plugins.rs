@@ -14,7 +14,8 @@ fn hostile_type() -> Value {
         "properties": {
             "name": {"type": "string"},
             "mode": {"type": "string"},
-            "note": {"type": "string"}
+            "note": {"type": "string"},
+            "secret": {"type": "string"}
         },
         "x-xrm": {"name": "hostile_target", "display_name": "Hostile target", "title_field": "name"}
     })
@@ -99,6 +100,45 @@ both_backends! {
         let detail = write.body["detail"].as_str().unwrap_or_default();
         assert!(detail.contains("may not write \\\"customer\\\"") || detail.contains("may not write \"customer\""), "{detail}");
         assert_eq!(server.count("hostile_target").await, before);
+    }
+}
+
+both_backends! {
+    async fn a_plugin_sees_and_changes_only_its_declared_fields(server: &TestServer) {
+        with_hostile(server).await;
+        let refusal = |response: &Response| response.body["detail"].as_str().unwrap_or_default().to_owned();
+        let peek = server
+            .post_json("/api/v1/records/hostile_target", &json!({"name": "p", "mode": "peek", "secret": "s3"}))
+            .await;
+        peek.expect_problem(409, "refused_by_plugin");
+        assert!(
+            refusal(&peek).contains("saw created_at,created_by,id,mode,name,updated_at,updated_by,version"),
+            "the event hides the secret: {}",
+            refusal(&peek)
+        );
+
+        let stored = server.create("hostile_target", &json!({"name": "kept", "secret": "s3"})).await;
+        let read = server
+            .post_json(
+                "/api/v1/records/hostile_target",
+                &json!({"name": "r", "mode": "read-other", "note": stored["id"]}),
+            )
+            .await;
+        assert!(refusal(&read).contains("read created_at,created_by,id,name,updated_at,updated_by,version"), "{}", refusal(&read));
+
+        let write = create_hostile(server, "write-secret").await;
+        write.expect_problem(409, "refused_by_plugin");
+        assert!(refusal(&write).contains("may not write the field(s) secret"), "{}", refusal(&write));
+        let filter = create_hostile(server, "filter-secret").await;
+        assert!(refusal(&filter).contains("may filter and sort \"hostile_target\" records only by the fields"), "{}", refusal(&filter));
+
+        // A before-hook's change to a field it may not see is dropped; its own fields stick.
+        let created = server
+            .post_json("/api/v1/records/hostile_target", &json!({"name": "s", "mode": "set-secret", "secret": "original"}))
+            .await;
+        created.expect_status(201);
+        assert_eq!(created.body["secret"], "original");
+        assert_eq!(created.body["note"], "seen");
     }
 }
 

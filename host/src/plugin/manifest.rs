@@ -64,9 +64,18 @@ pub struct Capabilities {
     pub read: Vec<String>,
     #[serde(default)]
     pub write: Vec<String>,
+    /// Per entity type, the only top-level fields the plugin sees and changes (with the system
+    /// fields, which it always sees). A type not listed here is visible whole.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, Vec<String>>,
 }
 
 impl Capabilities {
+    /// The fields the plugin is limited to on `entity_type`, if it declared any.
+    pub fn fields_of(&self, entity_type: &str) -> Option<&[String]> {
+        self.fields.get(entity_type).map(Vec::as_slice)
+    }
+
     pub fn may_read(&self, entity_type: &str) -> bool {
         self.read
             .iter()
@@ -326,6 +335,27 @@ impl Manifest {
                     );
                 }
             }
+            for (entity_type, fields) in &plugin.capabilities.fields {
+                let path = format!("{at}/capabilities/fields/{entity_type}");
+                if !plugin.capabilities.may_read(entity_type) {
+                    error(
+                        path.clone(),
+                        "capability",
+                        format!(
+                            "fields are declared for {entity_type:?}, which the plugin neither reads nor writes"
+                        ),
+                    );
+                }
+                for (i, field) in fields.iter().enumerate() {
+                    if !crate::schema::is_valid_property_name(field) {
+                        error(
+                            format!("{path}/{i}"),
+                            "pattern",
+                            format!("{field:?} is not a field name"),
+                        );
+                    }
+                }
+            }
             let mut seen = BTreeMap::new();
             for (i, hook) in plugin.hooks.iter().enumerate() {
                 if !is_name(&hook.entity_type, 48) || hook.entity_type.contains('-') {
@@ -577,5 +607,45 @@ mod tests {
         ))
         .unwrap_err();
         assert!(errors[0].message.contains("extra"), "{errors:?}");
+    }
+
+    #[test]
+    fn declared_fields_need_a_readable_type_and_valid_names() {
+        let errors = Manifest::parse(&manifest(json!({
+            "name": "p", "component": "p.wasm",
+            "capabilities": {"read": ["customer"], "fields": {"customer": ["name", "bad name"], "contract": ["value"]}}
+        })))
+        .unwrap_err();
+        let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "/plugins/0/capabilities/fields/contract",
+                "/plugins/0/capabilities/fields/customer/1"
+            ]
+        );
+        let parsed = Manifest::parse(&manifest(json!({
+            "name": "p", "component": "p.wasm",
+            "capabilities": {"write": ["customer"], "fields": {"customer": ["name"]}}
+        })))
+        .unwrap();
+        let capabilities = &parsed.plugins[0].capabilities;
+        assert_eq!(
+            capabilities.fields_of("customer"),
+            Some(&["name".to_owned()][..])
+        );
+        assert_eq!(capabilities.fields_of("contract"), None);
+    }
+
+    #[test]
+    fn cron_expressions_have_five_or_six_fields() {
+        assert!(parse_cron("*/5 * * * *").is_ok());
+        assert!(parse_cron("*/10 * * * * *").is_ok());
+        assert!(parse_cron("* * * *").unwrap_err().contains("five fields"));
+        assert!(
+            parse_cron("61 * * * *")
+                .unwrap_err()
+                .contains("not a valid cron expression")
+        );
     }
 }

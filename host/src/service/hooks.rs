@@ -7,10 +7,10 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 
-use super::App;
 use super::plugin_host::{PluginHost, Writes};
 use super::plugins::{LoadedPlugin, WorkspacePlugins};
 use super::records::Actor;
+use super::{App, field_access};
 use crate::error::{Error, FieldError, Result};
 use crate::plugin::bindings::{self, types as wit};
 use crate::plugin::{
@@ -170,7 +170,7 @@ impl App {
         let subject = Subject::record(&event.entity_type, &event.id);
         for plugin in plugins.subscribed(&event.entity_type, Hook::Validate) {
             let host = self.plugin_host(workspace, &plugin, Writes::Never, None, actor);
-            let call_event = event.clone();
+            let call_event = event_for(&plugin, event);
             let (found, _) = self
                 .invoke_plugin(
                     workspace,
@@ -256,7 +256,7 @@ impl App {
         let subject = Subject::record(&entity_type, &id);
         for plugin in plugins.subscribed(&entity_type, hook) {
             let host = self.plugin_host(workspace, &plugin, Writes::InRequest, Some(tx), actor);
-            let call_event = event.clone();
+            let call_event = event_for(&plugin, &event);
             let (outcome, host) = self
                 .invoke_plugin(
                     workspace,
@@ -298,6 +298,14 @@ impl App {
                                 )
                                 .await);
                         }
+                    };
+                    let value = match plugin.manifest.capabilities.fields_of(&entity_type) {
+                        Some(fields) => field_access::merge_visible(
+                            event.record.as_deref().unwrap_or("{}"),
+                            value,
+                            fields,
+                        ),
+                        None => value,
                     };
                     event.record = Some(value.to_string());
                     changed = Some(value);
@@ -499,6 +507,20 @@ impl App {
                 .await),
         }
     }
+}
+
+/// The event as `plugin` may see it: records cut to its declared fields, if it declared any.
+pub(super) fn event_for(plugin: &LoadedPlugin, event: &wit::RecordEvent) -> wit::RecordEvent {
+    let mut event = event.clone();
+    if let Some(fields) = plugin.manifest.capabilities.fields_of(&event.entity_type) {
+        event.record = event
+            .record
+            .map(|text| field_access::project_text(&text, fields));
+        event.previous = event
+            .previous
+            .map(|text| field_access::project_text(&text, fields));
+    }
+    event
 }
 
 /// A record a before-hook returned: JSON, an object, not over the size limit.

@@ -2,6 +2,7 @@
 //! HTTP. Owns the store and the compiled entity types.
 
 mod entity_types;
+mod field_access;
 mod hooks;
 mod list;
 mod outbox;

@@ -304,7 +304,7 @@ impl App {
                 None,
                 &Actor(stored.actor),
             );
-            let call_event = event.clone();
+            let call_event = super::hooks::event_for(&plugin, &event);
             let (outcome, host) = self
                 .invoke_plugin(
                     &job.workspace,

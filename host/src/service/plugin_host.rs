@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::records::{Actor, Change};
-use super::{App, ListRequest};
+use super::{App, ListRequest, field_access};
 use crate::error::Error;
 use crate::plugin::{BoxFuture, HostApi, HostCallError, QueryArgs};
 use crate::store::Tx;
@@ -58,6 +58,77 @@ impl PluginHost {
             Ok(())
         } else {
             Err(self.denied("read", entity_type))
+        }
+    }
+
+    /// A record (JSON text) as this plugin may see it.
+    fn shown(&self, entity_type: &str, text: String) -> String {
+        match self.capabilities.fields_of(entity_type) {
+            Some(fields) => field_access::project_text(&text, fields),
+            None => text,
+        }
+    }
+
+    /// Refuses a body or patch that touches fields the plugin did not declare.
+    fn check_written_fields(
+        &self,
+        entity_type: &str,
+        body: &Value,
+    ) -> std::result::Result<(), HostCallError> {
+        let Some(fields) = self.capabilities.fields_of(entity_type) else {
+            return Ok(());
+        };
+        let outside = field_access::undeclared(body, fields);
+        if outside.is_empty() {
+            return Ok(());
+        }
+        Err(HostCallError::Denied(format!(
+            "plugin {} may not write the field(s) {} of {entity_type:?} records: its manifest declares only {}",
+            self.plugin,
+            outside.join(", "),
+            fields.join(", ")
+        )))
+    }
+
+    /// Refuses a filter or sort by fields the plugin does not see.
+    async fn check_query_fields(
+        &self,
+        entity_type: &str,
+        query: &QueryArgs,
+    ) -> std::result::Result<(), HostCallError> {
+        let Some(fields) = self.capabilities.fields_of(entity_type) else {
+            return Ok(());
+        };
+        let compiled = self
+            .app
+            .types
+            .get(&self.app.store, &self.workspace, entity_type)
+            .await
+            .map_err(call_error)?;
+        let catalog = field_access::VisibleFields {
+            entity_type: &compiled,
+            fields,
+        };
+        let mut problem = None;
+        if let Some(text) = &query.filter
+            && let Ok(filter) = crate::query::parse_filter(text)
+            && let Err(error) = crate::query::check_filter(&filter, &catalog)
+        {
+            problem = Some(error.to_string());
+        }
+        if let Some(text) = &query.order_by
+            && let Ok(keys) = crate::query::parse_orderby(text)
+            && let Err(error) = crate::query::check_orderby(&keys, &catalog)
+        {
+            problem = Some(error.to_string());
+        }
+        match problem {
+            None => Ok(()),
+            Some(problem) => Err(HostCallError::Denied(format!(
+                "plugin {} may filter and sort {entity_type:?} records only by the fields its manifest declares ({}) and system fields: {problem}",
+                self.plugin,
+                fields.join(", ")
+            ))),
         }
     }
 
@@ -132,7 +203,7 @@ impl HostApi for PluginHost {
             };
             Ok(found
                 .filter(|r| r.entity_type == entity_type)
-                .map(|r| super::record_text(&r)))
+                .map(|r| self.shown(entity_type, super::record_text(&r))))
         })
     }
 
@@ -143,6 +214,7 @@ impl HostApi for PluginHost {
     ) -> BoxFuture<'a, std::result::Result<Vec<String>, HostCallError>> {
         Box::pin(async move {
             self.may_read(entity_type)?;
+            self.check_query_fields(entity_type, &query).await?;
             let request = ListRequest {
                 filter: query.filter,
                 orderby: query.order_by,
@@ -154,7 +226,11 @@ impl HostApi for PluginHost {
                 .list_records(&self.workspace, entity_type, &request, None)
                 .await
                 .map_err(call_error)?;
-            Ok(page.records)
+            Ok(page
+                .records
+                .into_iter()
+                .map(|text| self.shown(entity_type, text))
+                .collect())
         })
     }
 
@@ -165,6 +241,7 @@ impl HostApi for PluginHost {
     ) -> BoxFuture<'a, std::result::Result<String, HostCallError>> {
         Box::pin(async move {
             let body = parse_json(data)?;
+            self.check_written_fields(entity_type, &body)?;
             let (app, workspace, actor) =
                 (self.app.clone(), self.workspace.clone(), self.actor.clone());
             let tx = self.write_tx(entity_type).await?;
@@ -172,7 +249,7 @@ impl HostApi for PluginHost {
                 .create_in(tx, &workspace, entity_type, body, &actor)
                 .await
                 .map_err(call_error)?;
-            Ok(super::record_text(&record))
+            Ok(self.shown(entity_type, super::record_text(&record)))
         })
     }
 
@@ -184,6 +261,7 @@ impl HostApi for PluginHost {
     ) -> BoxFuture<'a, std::result::Result<String, HostCallError>> {
         Box::pin(async move {
             let patch = parse_json(patch)?;
+            self.check_written_fields(entity_type, &patch)?;
             let (app, workspace, actor) =
                 (self.app.clone(), self.workspace.clone(), self.actor.clone());
             let tx = self.write_tx(entity_type).await?;
@@ -198,7 +276,7 @@ impl HostApi for PluginHost {
                 )
                 .await
                 .map_err(call_error)?;
-            Ok(super::record_text(&record))
+            Ok(self.shown(entity_type, super::record_text(&record)))
         })
     }
 
@@ -208,6 +286,13 @@ impl HostApi for PluginHost {
         id: &'a str,
     ) -> BoxFuture<'a, std::result::Result<(), HostCallError>> {
         Box::pin(async move {
+            if let Some(fields) = self.capabilities.fields_of(entity_type) {
+                return Err(HostCallError::Denied(format!(
+                    "plugin {} may not delete {entity_type:?} records: it may change only the fields its manifest declares ({})",
+                    self.plugin,
+                    fields.join(", ")
+                )));
+            }
             let (app, workspace, actor) =
                 (self.app.clone(), self.workspace.clone(), self.actor.clone());
             let tx = self.write_tx(entity_type).await?;

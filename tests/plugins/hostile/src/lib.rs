@@ -1,6 +1,8 @@
 //! Misbehaves on purpose. The `mode` field of the record (type `hostile_target`) picks how:
 //! `loop`, `memory`, `recurse`, `shadow-stack`, `panic`, `huge`, `bad-json`, `undeclared-read`,
-//! `undeclared-write`, `host-call-storm`, `write-then-refuse`; any other value is accepted.
+//! `undeclared-write`, `host-call-storm`, `write-then-refuse`, and the per-field capability
+//! probes `peek`, `read-other`, `write-secret`, `filter-secret`, `set-secret` (its manifest
+//! limits it to `name`, `mode` and `note`); any other value is accepted.
 //! The black-box tests install it and check that each failure stays inside its invocation.
 
 use xrm_sdk::prelude::*;
@@ -115,6 +117,53 @@ impl Plugin for Hostile {
                 )
                 .map_err(|e| Refusal::Conflict(e.to_string()))?;
                 panic!("trapping after a write")
+            }
+            // Per-field capabilities: the manifest limits this plugin to name, mode and note.
+            "peek" => {
+                let mut seen: Vec<String> = event
+                    .record
+                    .as_ref()
+                    .and_then(Value::as_object)
+                    .map(|o| o.keys().cloned().collect())
+                    .unwrap_or_default();
+                seen.sort();
+                Err(Refusal::Conflict(format!("saw {}", seen.join(","))))
+            }
+            "read-other" => {
+                let id = event.str_field("note").unwrap_or_default().to_owned();
+                match host::get_record("hostile_target", &id) {
+                    Ok(Some(record)) => {
+                        let mut seen: Vec<String> = record
+                            .as_object()
+                            .map(|o| o.keys().cloned().collect())
+                            .unwrap_or_default();
+                        seen.sort();
+                        Err(Refusal::Conflict(format!("read {}", seen.join(","))))
+                    }
+                    Ok(None) => Err(Refusal::Conflict("read nothing".into())),
+                    Err(error) => Err(Refusal::Conflict(error.to_string())),
+                }
+            }
+            "write-secret" => {
+                match host::create_record(
+                    "hostile_target",
+                    &json!({"name": "smuggled", "secret": "planted"}),
+                ) {
+                    Err(error) => Err(Refusal::Conflict(error.to_string())),
+                    Ok(_) => Ok(None),
+                }
+            }
+            "filter-secret" => {
+                match host::query_records("hostile_target", &Query::filter("secret eq 'x'")) {
+                    Err(error) => Err(Refusal::Conflict(error.to_string())),
+                    Ok(found) => Err(Refusal::Conflict(format!("found {}", found.len()))),
+                }
+            }
+            "set-secret" => {
+                let mut record = event.record.clone().unwrap_or_default();
+                record["note"] = json!("seen");
+                record["secret"] = json!("overwritten by the plugin");
+                Ok(Some(record))
             }
             "stamp" => {
                 let mut record = event.record.clone().unwrap_or_default();
