@@ -179,36 +179,29 @@ impl App {
     async fn deliver(&self, job: ClaimedJob) {
         let outcome = self.try_deliver(&job).await;
         let now = crate::clock::now();
-        let recorded = match outcome {
-            Ok(Delivery::Done) => Ok(()),
+        let reason = match outcome {
+            Ok(Delivery::Done) => return,
             Ok(Delivery::Postponed) => {
-                self.store
-                    .postpone_job(&job.id, &crate::clock::after(Duration::from_secs(60)), &now)
-                    .await
+                let later = crate::clock::after(Duration::from_secs(60));
+                if let Err(error) = self.store.postpone_job(&job.id, &later, &now).await {
+                    tracing::warn!(%error, job = %job.id, "cannot postpone a plugin delivery");
+                }
+                return;
             }
             Ok(Delivery::Failed(reason))
-            | Err(Error::PluginFailed(crate::plugin::Failure { reason, .. })) => {
-                let retry_at = (job.attempts < self.jobs.max_attempts)
-                    .then(|| crate::clock::after(self.backoff(job.attempts)));
-                self.store
-                    .fail_job(&job.id, &reason, retry_at.as_deref(), &now)
-                    .await
-            }
+            | Err(Error::PluginFailed(crate::plugin::Failure { reason, .. })) => reason,
             Err(error) => {
                 // The host's own trouble (the database): retry later, as a failed attempt.
                 tracing::warn!(%error, job = %job.id, "a plugin delivery could not complete");
-                let retry_at = (job.attempts < self.jobs.max_attempts)
-                    .then(|| crate::clock::after(self.backoff(job.attempts)));
-                self.store
-                    .fail_job(
-                        &job.id,
-                        &format!("host error: {error}"),
-                        retry_at.as_deref(),
-                        &now,
-                    )
-                    .await
+                format!("host error: {error}")
             }
         };
+        let retry_at = (job.attempts < self.jobs.max_attempts)
+            .then(|| crate::clock::after(self.backoff(job.attempts)));
+        let recorded = self
+            .store
+            .fail_job(&job.id, &reason, retry_at.as_deref(), &now)
+            .await;
         if let Err(error) = recorded {
             // The lease runs out and another attempt comes; nothing is lost.
             tracing::warn!(%error, job = %job.id, "cannot record a plugin delivery's outcome");
