@@ -16,6 +16,8 @@ const PackageList = lazy(() => import('./packages/PackageList'));
 const PackageDetail = lazy(() => import('./packages/PackageDetail'));
 const ReportList = lazy(() => import('./reports/ReportList'));
 const ReportView = lazy(() => import('./reports/ReportView'));
+const PluginJobs = lazy(() => import('./admin/PluginJobs'));
+const TrustedPublishers = lazy(() => import('./admin/TrustedPublishers'));
 
 export function App() {
   const location = useLocation();
@@ -36,6 +38,8 @@ export function App() {
           <Route path="/packages/:name" element={<PackageDetail />} />
           <Route path="/reports" element={<ReportList />} />
           <Route path="/reports/:name" element={<ReportView />} />
+          <Route path="/plugin-jobs" element={<PluginJobs />} />
+          <Route path="/trusted-publishers" element={<TrustedPublishers />} />
           <Route path="*" element={<NotFound />} />
         </Routes>
       </Suspense>

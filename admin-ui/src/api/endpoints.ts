@@ -5,12 +5,15 @@ import type {
   JsonSchema,
   ListResponse,
   Package,
+  PackageSchedule,
   PluginFailure,
+  PluginJob,
   PluginSettings,
   PluginStat,
   RecordData,
   ReportInfo,
   ReportResult,
+  TrustedPublisher,
 } from './types';
 
 const seg = encodeURIComponent;
@@ -105,6 +108,41 @@ export const getPackageStats = (name: string) => request<ListResponse<PluginStat
 
 export const getPackageFailures = (name: string) =>
   request<ListResponse<PluginFailure>>(`/packages/${seg(name)}/failures`);
+
+export const listSchedules = (name: string) =>
+  request<ListResponse<PackageSchedule>>(`/packages/${seg(name)}/schedules`);
+
+export const runSchedule = (packageName: string, plugin: string, schedule: string) =>
+  request<PluginJob>(`/packages/${seg(packageName)}/plugins/${seg(plugin)}/schedules/${seg(schedule)}/run`, {
+    method: 'POST',
+  });
+
+// Plugin deliveries (the outbox) and dead letters.
+
+export interface JobFilter {
+  status?: 'pending' | 'dead';
+  package?: string;
+  $top?: number;
+}
+
+export const listPluginJobs = (filter: JobFilter = {}) =>
+  request<ListResponse<PluginJob>>('/plugin-jobs', { query: filter as Query });
+
+export const getPluginJob = (id: string) => request<PluginJob>(`/plugin-jobs/${seg(id)}`);
+
+export const retryPluginJob = (id: string) => request<PluginJob>(`/plugin-jobs/${seg(id)}/retry`, { method: 'POST' });
+
+export const discardPluginJob = (id: string) => request<void>(`/plugin-jobs/${seg(id)}`, { method: 'DELETE' });
+
+// Trusted publishers.
+
+export const listTrustedPublishers = () => request<ListResponse<TrustedPublisher>>('/trusted-publishers');
+
+export const trustPublisher = (name: string, publicKey: string) =>
+  request<TrustedPublisher>('/trusted-publishers', { method: 'POST', json: { name, public_key: publicKey } });
+
+export const distrustPublisher = (name: string) =>
+  request<void>(`/trusted-publishers/${seg(name)}`, { method: 'DELETE' });
 
 // Reports.
 

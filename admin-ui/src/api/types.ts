@@ -167,3 +167,32 @@ export interface ReportResult {
   rows: unknown[][];
   chart: { kind: 'bar' | 'line' | 'pie'; x: string; y: string[] } | null;
 }
+
+/** An after-change or schedule delivery of the outbox (`/plugin-jobs`). */
+export interface PluginJob {
+  id: string;
+  package: string;
+  plugin: string;
+  hook: string;
+  status: 'pending' | 'dead' | string;
+  attempts: number;
+  run_after: string;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+  event: unknown;
+}
+
+export interface PackageSchedule {
+  plugin: string;
+  name: string;
+  cron: string;
+  next_due: string | null;
+  last_fired: string | null;
+}
+
+export interface TrustedPublisher {
+  name: string;
+  public_key: string;
+  added_at: string;
+}

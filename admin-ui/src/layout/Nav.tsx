@@ -30,6 +30,12 @@ export function Nav({ id }: { id: string }) {
         <li>
           <NavLink to="/reports">Reports</NavLink>
         </li>
+        <li>
+          <NavLink to="/plugin-jobs">Plugin deliveries</NavLink>
+        </li>
+        <li>
+          <NavLink to="/trusted-publishers">Trusted publishers</NavLink>
+        </li>
       </ul>
     </nav>
   );

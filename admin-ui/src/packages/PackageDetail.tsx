@@ -10,6 +10,7 @@ import { formatValue } from '../schema/entity';
 import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { PageHeader } from '../ui/PageHeader';
 import { ErrorState, Loading } from '../ui/States';
+import { PackageSchedules } from './PackageSchedules';
 import { PackageStats } from './PackageStats';
 import { PluginCard } from './PluginCard';
 import { SignatureBadge } from './SignatureBadge';
@@ -101,6 +102,7 @@ export default function PackageDetail() {
       {data.plugins.map((plugin) => (
         <PluginCard key={plugin.name} pkg={data} plugin={plugin} />
       ))}
+      <PackageSchedules name={data.name} canRun />
       <PackageStats name={data.name} />
       <ConfirmDialog title={`Uninstall ${data.name}`} open={confirmUninstall} confirmLabel="Uninstall" onConfirm={uninstall} onClose={() => setConfirmUninstall(false)}>
         <p>Its hooks and actions stop at once. Records and entity types stay.</p>
