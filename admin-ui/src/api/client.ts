@@ -1,4 +1,6 @@
 // The one place the UI talks HTTP: JSON in and out, errors as `ApiError` with the problem document.
+// It sends the session cookie (same origin only), the session's CSRF token on every request that
+// may change something, and reports any 401 to the handler the app installs (the login page).
 import { ApiError, toProblem } from './problem';
 
 export const API_ROOT = '/api/v1';
@@ -12,6 +14,28 @@ export interface RequestOptions {
   body?: BodyInit;
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /** false for the calls that answer 401 as part of their job (sign-in, the session check). */
+  authRedirect?: boolean;
+}
+
+/** Methods that never change anything, and so need no CSRF token. */
+const SAFE_METHODS = ['GET', 'HEAD', 'OPTIONS'];
+
+let csrfToken: string | null = null;
+let unauthenticated: (() => void) | null = null;
+
+/** The session's CSRF token, sent as `X-CSRF-Token` from now on; null after signing out. */
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
+export function getCsrfToken(): string | null {
+  return csrfToken;
+}
+
+/** What happens when any call answers 401: the app sends the user to the login page. */
+export function setUnauthenticatedHandler(handler: (() => void) | null): void {
+  unauthenticated = handler;
 }
 
 /** `path` under /api/v1 with the query options that are set, e.g. `$filter`. */
@@ -30,7 +54,9 @@ export function etag(version: number): string {
 }
 
 export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const method = options.method ?? 'GET';
   const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
+  if (!SAFE_METHODS.includes(method) && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   let body = options.body;
   if (options.json !== undefined) {
     headers['Content-Type'] ??= 'application/json';
@@ -39,10 +65,11 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
   let response: Response;
   try {
     response = await fetch(apiUrl(path, options.query), {
-      method: options.method ?? 'GET',
+      method,
       headers,
       body,
       signal: options.signal,
+      credentials: 'same-origin',
     });
   } catch (error) {
     if (error instanceof DOMException && error.name === 'AbortError') throw error;
@@ -57,6 +84,12 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
       parsed = undefined;
     }
   }
-  if (!response.ok) throw new ApiError(toProblem(response.status, response.statusText, parsed));
+  if (!response.ok) {
+    const problem = toProblem(response.status, response.statusText, parsed);
+    const retryAfter = Number(response.headers.get('Retry-After'));
+    if (response.headers.has('Retry-After') && Number.isFinite(retryAfter)) problem.retry_after = retryAfter;
+    if (response.status === 401 && options.authRedirect !== false) unauthenticated?.();
+    throw new ApiError(problem);
+  }
   return parsed as T;
 }

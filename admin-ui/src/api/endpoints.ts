@@ -1,9 +1,13 @@
 // Every API call the UI makes, one function per endpoint of docs/api.md.
 import { etag, request, type Query } from './client';
+import type { Permissions } from '../auth/permissions';
 import type {
+  ApiToken,
+  AuditPage,
   EntityType,
   JsonSchema,
   ListResponse,
+  NewUser,
   Package,
   PackageSchedule,
   PluginFailure,
@@ -13,7 +17,13 @@ import type {
   RecordData,
   ReportInfo,
   ReportResult,
+  Role,
+  Session,
+  Team,
   TrustedPublisher,
+  User,
+  UserChange,
+  Workspace,
 } from './types';
 
 const seg = encodeURIComponent;
@@ -150,3 +160,88 @@ export const listReports = () => request<ListResponse<ReportInfo>>('/reports');
 
 export const runReport = (name: string, parameters: Query) =>
   request<ReportResult>(`/reports/${seg(name)}`, { query: parameters });
+
+/** The items of a listing, whether it answers `{"value": [...]}` or a bare array. */
+export function valuesOf<T>(body: ListResponse<T> | T[] | null | undefined): T[] {
+  if (Array.isArray(body)) return body;
+  return body?.value ?? [];
+}
+
+const list = async <T>(path: string) => valuesOf(await request<ListResponse<T> | T[]>(path));
+
+// Sign-in and sessions.
+
+export const getSession = () => request<Session>('/auth/session', { authRedirect: false });
+
+export const login = (workspace: string, email: string, password: string) =>
+  request<Session>('/auth/login', { method: 'POST', json: { workspace, email, password }, authRedirect: false });
+
+export const logout = () => request<void>('/auth/logout', { method: 'POST', authRedirect: false });
+
+export const changePassword = (currentPassword: string, newPassword: string) =>
+  request<void>('/auth/password', {
+    method: 'PUT',
+    json: { current_password: currentPassword, new_password: newPassword },
+    authRedirect: false,
+  });
+
+// Users, teams, roles.
+
+export const listUsers = () => list<User>('/users');
+export const getUser = (id: string) => request<User>(`/users/${seg(id)}`);
+export const createUser = (user: NewUser) => request<User>('/users', { method: 'POST', json: user });
+export const updateUser = (id: string, change: UserChange) => request<User>(`/users/${seg(id)}`, { method: 'PATCH', json: change });
+export const deleteUser = (id: string) => request<void>(`/users/${seg(id)}`, { method: 'DELETE' });
+
+export const listTeams = () => list<Team>('/teams');
+export const createTeam = (name: string, members: string[]) => request<Team>('/teams', { method: 'POST', json: { name, members } });
+export const updateTeam = (id: string, change: { name?: string; members?: string[] }) =>
+  request<Team>(`/teams/${seg(id)}`, { method: 'PATCH', json: change });
+export const deleteTeam = (id: string) => request<void>(`/teams/${seg(id)}`, { method: 'DELETE' });
+
+export const listRoles = () => list<Role>('/roles');
+export const getRole = (name: string) => request<Role>(`/roles/${seg(name)}`);
+export const createRole = (role: { name: string; description: string; permissions: Permissions }) =>
+  request<Role>('/roles', { method: 'POST', json: role });
+export const updateRole = (name: string, role: { description: string; permissions: Permissions }) =>
+  request<Role>(`/roles/${seg(name)}`, { method: 'PUT', json: role });
+export const deleteRole = (name: string) => request<void>(`/roles/${seg(name)}`, { method: 'DELETE' });
+
+// API tokens.
+
+export const listTokens = () => list<ApiToken>('/tokens');
+export const createToken = (name: string, role: string, expiresAt: string) =>
+  request<ApiToken>('/tokens', { method: 'POST', json: { name, role, expires_at: expiresAt } });
+export const revokeToken = (id: string) => request<void>(`/tokens/${seg(id)}`, { method: 'DELETE' });
+
+// Workspaces (instance admins).
+
+export const listWorkspaces = () => list<Workspace>('/workspaces');
+export const createWorkspace = (workspace: { id: string; name: string; admin: { email: string; password: string; display_name: string } }) =>
+  request<Workspace>('/workspaces', { method: 'POST', json: workspace });
+export const deleteWorkspace = (id: string) => request<void>(`/workspaces/${seg(id)}`, { method: 'DELETE' });
+
+// The audit trail and record history.
+
+export interface AuditFilter {
+  subject_kind?: string;
+  subject_type?: string;
+  subject_id?: string;
+  actor_id?: string;
+  action?: string;
+  since?: string;
+  until?: string;
+  $top?: number;
+  cursor?: string;
+}
+
+export const listAudit = (filter: AuditFilter) => request<AuditPage>('/audit', { query: filter as Query });
+
+export const recordHistory = (type: string, id: string, cursor?: string) =>
+  request<AuditPage>(`/records/${seg(type)}/${seg(id)}/history`, { query: { $top: 50, cursor } });
+
+export const assignRecord = (type: string, id: string, ownedBy: string | null, owningTeam: string | null) =>
+  request<RecordData>(`/records/${seg(type)}/${seg(id)}/assign`, {
+    method: 'POST',
+    json: { owned_by: ownedBy, owning_team: owningTeam },
+  });

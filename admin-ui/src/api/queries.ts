@@ -1,6 +1,6 @@
 // React Query hooks and cache keys for what several screens read.
 import { useQuery } from '@tanstack/react-query';
-import { getEntityType, getPackage, listEntityTypes, listPackages } from './endpoints';
+import { getEntityType, getPackage, listEntityTypes, listPackages, listRoles, listTeams, listUsers } from './endpoints';
 import { isApiStatus } from './problem';
 
 export const keys = {
@@ -11,7 +11,26 @@ export const keys = {
   packages: ['packages'] as const,
   package: (name: string) => ['packages', name] as const,
   reports: ['reports'] as const,
+  users: ['admin', 'users'] as const,
+  teams: ['admin', 'teams'] as const,
+  roles: ['admin', 'roles'] as const,
+  tokens: ['admin', 'tokens'] as const,
+  workspaces: ['admin', 'workspaces'] as const,
+  audit: ['admin', 'audit'] as const,
+  history: (type: string, id: string) => ['records', type, id, 'history'] as const,
 };
+
+export function useUsers(enabled = true) {
+  return useQuery({ queryKey: keys.users, queryFn: listUsers, enabled });
+}
+
+export function useTeams(enabled = true) {
+  return useQuery({ queryKey: keys.teams, queryFn: listTeams, enabled });
+}
+
+export function useRoles(enabled = true) {
+  return useQuery({ queryKey: keys.roles, queryFn: listRoles, enabled });
+}
 
 export function useEntityTypes() {
   return useQuery({

@@ -1,4 +1,5 @@
 // The shapes of the public REST API (docs/api.md) as the admin UI reads them.
+import type { Permissions } from '../auth/permissions';
 
 /** A JSON Schema document or sub-schema; the UI reads only the keywords it knows. */
 export interface JsonSchema {
@@ -55,7 +56,7 @@ export interface EntityType {
   schema: JsonSchema;
 }
 
-export const SYSTEM_FIELDS = ['id', 'version', 'created_at', 'updated_at', 'created_by', 'updated_by'] as const;
+export const SYSTEM_FIELDS = ['id', 'version', 'created_at', 'updated_at', 'created_by', 'updated_by', 'owned_by', 'owning_team'] as const;
 
 export interface RecordData {
   id: string;
@@ -64,6 +65,9 @@ export interface RecordData {
   updated_at: string;
   created_by: string;
   updated_by: string;
+  /** The owning user and team (docs/security.md, "Record ownership"). */
+  owned_by?: string | null;
+  owning_team?: string | null;
   _expand?: Record<string, RecordData | null>;
   [field: string]: unknown;
 }
@@ -195,4 +199,97 @@ export interface TrustedPublisher {
   name: string;
   public_key: string;
   added_at: string;
+}
+
+// Sign-in, users, teams, roles, tokens, workspaces and the audit trail (docs/security.md).
+
+export interface SessionUser {
+  id: string;
+  email: string;
+  display_name: string;
+  role: string;
+  instance_admin: boolean;
+  teams: string[];
+}
+
+export interface Session {
+  user: SessionUser;
+  workspace: { id: string; name: string };
+  csrf_token: string;
+  expires_at: string;
+  permissions: Permissions;
+}
+
+export interface User {
+  id: string;
+  email: string;
+  display_name: string;
+  role: string;
+  instance_admin: boolean;
+  disabled: boolean;
+  teams: string[];
+  created_at: string;
+  updated_at: string;
+  last_login_at: string | null;
+}
+
+export interface NewUser {
+  email: string;
+  display_name: string;
+  password: string;
+  role: string;
+  disabled?: boolean;
+}
+
+export type UserChange = Partial<NewUser>;
+
+export interface Team {
+  id: string;
+  name: string;
+  members: string[];
+  [key: string]: unknown;
+}
+
+export interface Role {
+  name: string;
+  description: string;
+  permissions: Permissions;
+  [key: string]: unknown;
+}
+
+export interface ApiToken {
+  id: string;
+  name: string;
+  role: string;
+  user_id: string;
+  created_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+  last_used_at: string | null;
+  /** Only in the answer to the create: the secret, shown this once. */
+  token?: string;
+}
+
+export interface Workspace {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface AuditEntry {
+  id: string;
+  at: string;
+  actor: { kind: 'user' | 'token' | 'plugin' | 'system' | string; id?: string | null; name?: string | null };
+  via: string;
+  request_id?: string | null;
+  action: string;
+  subject: { kind: string; type?: string | null; id?: string | null; [key: string]: unknown };
+  before?: Record<string, unknown> | null;
+  after?: Record<string, unknown> | null;
+  changed?: string[] | null;
+}
+
+export interface AuditPage {
+  value: AuditEntry[];
+  next_cursor?: string | null;
 }

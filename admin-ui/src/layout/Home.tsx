@@ -4,6 +4,7 @@ import { Link } from 'react-router-dom';
 import { listRecords } from '../api/endpoints';
 import { keys, useEntityTypes } from '../api/queries';
 import type { EntityType } from '../api/types';
+import { useAccess } from '../auth/session';
 import { PageHeader } from '../ui/PageHeader';
 import { EmptyState, ErrorState, Loading } from '../ui/States';
 
@@ -25,6 +26,7 @@ function TypeCard({ type }: { type: EntityType }) {
 
 export function Home() {
   const types = useEntityTypes();
+  const access = useAccess();
   return (
     <>
       <PageHeader title="Overview" subtitle="Your workspace's entity types and their records." />
@@ -32,13 +34,17 @@ export function Home() {
       {types.isError && <ErrorState error={types.error} retry={() => types.refetch()} />}
       {types.data?.length === 0 && (
         <EmptyState title="No entity types yet">
-          <Link to="/types/new" className="button primary">
-            Define your first type
-          </Link>
+          {access.admin ? (
+            <Link to="/types/new" className="button primary">
+              Define your first type
+            </Link>
+          ) : (
+            'An administrator defines them.'
+          )}
         </EmptyState>
       )}
       <ul className="card-grid">
-        {types.data?.map((type) => (
+        {types.data?.filter((type) => access.can('read', type.name)).map((type) => (
           <TypeCard key={type.name} type={type} />
         ))}
       </ul>

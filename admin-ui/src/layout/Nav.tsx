@@ -1,10 +1,18 @@
-// The navigation: every entity type's records, then customization (types, packages, reports).
+// The navigation: every entity type's records, then what the user's role may open: reports,
+// customization (types, packages, plugin deliveries, publishers) and administration.
 import { NavLink } from 'react-router-dom';
 import { useEntityTypes } from '../api/queries';
+import { useAccess } from '../auth/session';
 
 export function Nav({ id }: { id: string }) {
   const types = useEntityTypes();
+  const access = useAccess();
   const sorted = [...(types.data ?? [])].sort((a, b) => a.plural_name.localeCompare(b.plural_name));
+  const link = (to: string, label: string) => (
+    <li>
+      <NavLink to={to}>{label}</NavLink>
+    </li>
+  );
 
   return (
     <nav id={id} className="sidebar" aria-label="Main">
@@ -13,30 +21,34 @@ export function Nav({ id }: { id: string }) {
       {types.isError && <p className="nav-note error-text">Types could not be loaded</p>}
       {types.data?.length === 0 && <p className="nav-note">No entity types yet</p>}
       <ul className="nav-list">
-        {sorted.map((type) => (
-          <li key={type.name}>
-            <NavLink to={`/records/${type.name}`}>{type.plural_name}</NavLink>
-          </li>
-        ))}
+        {sorted.filter((type) => access.can('read', type.name)).map((type) => link(`/records/${type.name}`, type.plural_name))}
       </ul>
-      <h2 className="nav-heading">Customize</h2>
-      <ul className="nav-list">
-        <li>
-          <NavLink to="/types">Entity types</NavLink>
-        </li>
-        <li>
-          <NavLink to="/packages">Packages</NavLink>
-        </li>
-        <li>
-          <NavLink to="/reports">Reports</NavLink>
-        </li>
-        <li>
-          <NavLink to="/plugin-jobs">Plugin deliveries</NavLink>
-        </li>
-        <li>
-          <NavLink to="/trusted-publishers">Trusted publishers</NavLink>
-        </li>
-      </ul>
+      {access.reports && !access.admin && <ul className="nav-list">{link('/reports', 'Reports')}</ul>}
+      {access.admin && (
+        <>
+          <h2 className="nav-heading">Customize</h2>
+          <ul className="nav-list">
+            {link('/types', 'Entity types')}
+            {link('/packages', 'Packages')}
+            {link('/reports', 'Reports')}
+            {link('/plugin-jobs', 'Plugin deliveries')}
+            {link('/trusted-publishers', 'Trusted publishers')}
+          </ul>
+        </>
+      )}
+      {(access.admin || access.audit || access.instanceAdmin) && (
+        <>
+          <h2 className="nav-heading">Administration</h2>
+          <ul className="nav-list">
+            {access.admin && link('/admin/users', 'Users')}
+            {access.admin && link('/admin/teams', 'Teams')}
+            {access.admin && link('/admin/roles', 'Roles')}
+            {access.admin && link('/admin/tokens', 'API tokens')}
+            {access.audit && link('/admin/audit', 'Audit log')}
+            {access.instanceAdmin && link('/admin/workspaces', 'Workspaces')}
+          </ul>
+        </>
+      )}
     </nav>
   );
 }

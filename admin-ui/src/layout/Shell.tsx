@@ -2,6 +2,7 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { Link, useLocation } from 'react-router-dom';
 import { Toaster } from 'sonner';
+import { UserMenu } from '../auth/UserMenu';
 import { Nav } from './Nav';
 
 export function Shell({ children }: { children: ReactNode }) {
@@ -28,6 +29,8 @@ export function Shell({ children }: { children: ReactNode }) {
         <Link to="/" className="brand">
           xrm <span className="brand-sub">admin</span>
         </Link>
+        <span className="toolbar-spacer" />
+        <UserMenu />
       </header>
       <Nav id="main-nav" />
       <main id="main" className="content" tabIndex={-1}>

@@ -9,7 +9,11 @@ import { formatValue, recordTitle, relationsTo } from '../schema/entity';
 import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { PageHeader } from '../ui/PageHeader';
 import { ErrorState, Loading } from '../ui/States';
+import { useTeams, useUsers } from '../api/queries';
+import { useAccess } from '../auth/session';
 import { ActionButtons } from './ActionButtons';
+import { AssignDialog } from './AssignDialog';
+import { RecordHistory } from './RecordHistory';
 import { FieldValues } from './FieldValues';
 import { RelatedList } from './RelatedList';
 
@@ -20,6 +24,11 @@ export default function RecordDetail() {
   const type = useEntityType(typeName);
   const types = useEntityTypes();
   const [confirmDelete, setConfirmDelete] = useState(false);
+  const [assigning, setAssigning] = useState(false);
+  const [tab, setTab] = useState<'details' | 'history'>('details');
+  const access = useAccess();
+  const users = useUsers(access.admin);
+  const teams = useTeams(access.admin);
   const record = useQuery({
     queryKey: keys.record(typeName, id),
     queryFn: () => getRecord(typeName, id),
@@ -33,6 +42,17 @@ export default function RecordDetail() {
   const data = record.data;
   const title = recordTitle(entity, data);
   const relations = relationsTo(entity.name, types.data ?? []);
+  const canUpdate = access.can('update', entity.name, data);
+  const canDelete = access.can('delete', entity.name, data);
+  const canAct = access.can('actions', entity.name, data);
+  const ownerId = typeof data.owned_by === 'string' ? data.owned_by : null;
+  const teamId = typeof data.owning_team === 'string' ? data.owning_team : null;
+  const ownerName = ownerId
+    ? ownerId === access.session.user.id
+      ? `${access.session.user.display_name || access.session.user.email} (you)`
+      : (users.data?.find((u) => u.id === ownerId)?.email ?? ownerId)
+    : 'nobody';
+  const teamName = teamId ? (teams.data?.find((t) => t.id === teamId)?.name ?? teamId) : 'no team';
 
   const remove = async () => {
     await deleteRecord(entity.name, data.id, data.version);
@@ -50,22 +70,50 @@ export default function RecordDetail() {
         subtitle={`${entity.display_name} · version ${data.version}`}
         actions={
           <>
-            <Link className="button primary" to={`/records/${entity.name}/${data.id}/edit`}>
-              Edit
-            </Link>
-            <ActionButtons typeName={entity.name} recordId={data.id} />
-            <button type="button" className="button danger" onClick={() => setConfirmDelete(true)}>
-              Delete
-            </button>
+            {canUpdate && (
+              <Link className="button primary" to={`/records/${entity.name}/${data.id}/edit`}>
+                Edit
+              </Link>
+            )}
+            {canAct && <ActionButtons typeName={entity.name} recordId={data.id} />}
+            {canUpdate && (
+              <button type="button" className="button" onClick={() => setAssigning(true)}>
+                Assign
+              </button>
+            )}
+            {canDelete && (
+              <button type="button" className="button danger" onClick={() => setConfirmDelete(true)}>
+                Delete
+              </button>
+            )}
           </>
         }
       />
+      <div className="tabs" role="tablist" aria-label="Record">
+        <button type="button" role="tab" aria-selected={tab === 'details'} onClick={() => setTab('details')}>
+          Details
+        </button>
+        <button type="button" role="tab" aria-selected={tab === 'history'} onClick={() => setTab('history')}>
+          History
+        </button>
+      </div>
+      {tab === 'history' && <RecordHistory type={entity.name} id={data.id} />}
+      {tab === 'details' && (
+      <>
       <div className="detail-layout">
         <section className="card" aria-label="Fields">
           <FieldValues type={entity} record={data} types={types.data ?? []} />
         </section>
         <aside className="card system-info" aria-label="System information">
           <dl className="fields compact">
+            <div className="field">
+              <dt>Owner</dt>
+              <dd>{ownerName}</dd>
+            </div>
+            <div className="field">
+              <dt>Team</dt>
+              <dd>{teamName}</dd>
+            </div>
             <div className="field">
               <dt>Id</dt>
               <dd className="mono">{data.id}</dd>
@@ -95,6 +143,9 @@ export default function RecordDetail() {
           showVia={source.name === entity.name || relations.filter((r) => r.type.name === source.name).length > 1}
         />
       ))}
+      </>
+      )}
+      {assigning && <AssignDialog type={entity.name} record={data} onClose={() => setAssigning(false)} />}
       <ConfirmDialog
         title={`Delete ${entity.display_name.toLowerCase()}`}
         open={confirmDelete}

@@ -1,6 +1,7 @@
 // A type's list view: search, column chooser, count, the grid, and a way to create a record.
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
+import { useAccess } from '../auth/session';
 import { useEntityType, useEntityTypes } from '../api/queries';
 import { columnFields, defaultColumns } from '../schema/entity';
 import { PageHeader } from '../ui/PageHeader';
@@ -13,6 +14,7 @@ export default function RecordList() {
   const { type: typeName = '' } = useParams();
   const type = useEntityType(typeName);
   const types = useEntityTypes();
+  const access = useAccess();
   const [searchInput, setSearchInput] = useState('');
   const [search, setSearch] = useState('');
   const [count, setCount] = useState<number | undefined>(undefined);
@@ -44,9 +46,11 @@ export default function RecordList() {
         title={entity.plural_name}
         subtitle={entity.schema.description}
         actions={
-          <Link className="button primary" to={`/records/${entity.name}/new`}>
-            New {entity.display_name.toLowerCase()}
-          </Link>
+          access.canCreate(entity.name) && (
+            <Link className="button primary" to={`/records/${entity.name}/new`}>
+              New {entity.display_name.toLowerCase()}
+            </Link>
+          )
         }
       />
       <div className="toolbar">
@@ -67,7 +71,7 @@ export default function RecordList() {
       </div>
       {count === 0 && (
         <EmptyState title={search ? `No ${entity.plural_name.toLowerCase()} match “${search}”` : `No ${entity.plural_name.toLowerCase()} to show`}>
-          {search ? 'Try other words, or clear the filters.' : <Link to={`/records/${entity.name}/new`}>Create one</Link>}
+          {search ? 'Try other words, or clear the filters.' : access.canCreate(entity.name) && <Link to={`/records/${entity.name}/new`}>Create one</Link>}
         </EmptyState>
       )}
       <RecordGrid key={entity.name} type={entity} types={types.data ?? []} fields={fields} visible={visible} search={search} onCount={onCount} />

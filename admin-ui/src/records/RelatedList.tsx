@@ -1,6 +1,7 @@
 // The records of another type that point at this one through a lookup (a customer's contracts).
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { Link } from 'react-router-dom';
+import { useAccess } from '../auth/session';
 import { listRelated } from '../api/endpoints';
 import { keys } from '../api/queries';
 import type { EntityType, RecordData } from '../api/types';
@@ -29,6 +30,7 @@ function summaryColumns(source: EntityType, via: string): string[] {
 }
 
 export function RelatedList({ parentType, parentId, source, via, showVia }: Props) {
+  const access = useAccess();
   const columns = summaryColumns(source, via);
   const related = useInfiniteQuery({
     queryKey: [...keys.records(source.name), 'related', parentType, parentId, via],
@@ -49,9 +51,11 @@ export function RelatedList({ parentType, parentId, source, via, showVia }: Prop
           {showVia && <span className="muted"> · {viaLabel}</span>}
           {count !== undefined && <span className="count">{count}</span>}
         </h2>
-        <Link className="button small" to={`/records/${source.name}/new?${new URLSearchParams({ [via]: parentId })}`}>
-          New {source.display_name.toLowerCase()}
-        </Link>
+        {access.canCreate(source.name) && (
+          <Link className="button small" to={`/records/${source.name}/new?${new URLSearchParams({ [via]: parentId })}`}>
+            New {source.display_name.toLowerCase()}
+          </Link>
+        )}
       </div>
       {related.isPending && <p className="muted">Loading…</p>}
       {related.isError && <ErrorState error={related.error} retry={() => related.refetch()} />}
