@@ -1,23 +1,14 @@
 // The entity-type designer: define a type with the field editor, see it in the navigation and use
 // it; the raw schema editor's live checks; the host's report on records a change would invalidate.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { api, screenshot, startBrowser, startServer } from './harness.mjs';
+import { test } from 'node:test';
+import { api, browserSuite, screenshot } from './harness.mjs';
 
 let server;
 let browser;
 let page;
 
-before(async () => {
-  server = await startServer();
-  browser = await startBrowser(server.url);
-  page = browser.page;
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+browserSuite((suite) => ({ server, browser, page } = suite));
 
 /** Adds a field through the field dialog; `fill` sets the kind-specific inputs. */
 async function addField(name, kind, fill = async () => {}) {

@@ -1,27 +1,32 @@
 // Plugins through the UI: a plugin's validation error on its field, a plugin action, packages
-// (disable, enable, settings, statistics, uninstall, install from an uploaded file) and reports.
+// (disable, enable, settings, statistics, schedules, uninstall, install from an uploaded file),
+// reports, plugin deliveries (dead letters retried and discarded) and trusted publishers.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { api, packagesPath, screenshot, startBrowser, startServer } from './harness.mjs';
+import { test } from 'node:test';
+import { api, browserSuite, packagesPath, screenshot, testPackagesPath } from './harness.mjs';
 
 let server;
 let browser;
 let page;
 
-before(async () => {
-  server = await startServer();
-  browser = await startBrowser(server.url);
-  page = browser.page;
-});
+// One attempt per delivery, so a failing one is a dead letter at once.
+browserSuite((suite) => ({ server, browser, page } = suite), { server: { args: ['--job-max-attempts', '1'] } });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+/** Polls `check` until it answers something truthy, for at most `seconds`. */
+async function eventually(what, check, seconds = 20) {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    const found = await check();
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 test('a contract made in the form meets the plugin rule on its field, then is renewed by the plugin action', async () => {
   await page.goto('/records/contract/new');
@@ -160,5 +165,113 @@ test('reports render as a table and a chart', async () => {
   const firstCell = await page.locator('.report-grid .ag-row[row-index="0"] .ag-cell').first().innerText();
   assert.equal(firstCell, String(result.rows[0][0]));
   await screenshot(page, 'reports');
+  assert.deepEqual(browser.consoleErrors, []);
+});
+
+test('a package shows its schedules with the next due time, and runs one now', async () => {
+  await page.goto('/packages/complaint-sla');
+  const schedules = page.getByRole('region', { name: 'Schedules' });
+  const row = schedules.getByRole('row', { name: /escalate-overdue/ });
+  await row.getByText('*/5 * * * *').waitFor();
+  const listed = (await api(server.url, '/packages/complaint-sla/schedules')).body.value;
+  assert.equal(listed.length, 1);
+  assert.ok(listed[0].next_due, 'the schedule is due some time');
+  assert.equal(await row.getByText('—').count(), 0, 'the next due time is shown');
+  await row.getByRole('button', { name: 'Run now' }).click();
+  await page.getByText('escalate-overdue is queued to run now').waitFor();
+  // The firing is delivered like any other: the statistics count the schedule hook.
+  await eventually('the schedule to run', async () => {
+    const stats = (await api(server.url, '/packages/complaint-sla/stats')).body.value;
+    return stats.some((s) => s.hook === 'schedule' && s.invocations > 0);
+  });
+  await screenshot(page, 'packages-schedules');
+  assert.deepEqual(browser.consoleErrors, []);
+});
+
+test('a dead delivery shows its error and attempts, is retried, and another is discarded', async () => {
+  // The recorder test plugin journals every change of a `watched` record and fails when told to.
+  const watched = {
+    type: 'object', additionalProperties: false, required: ['name'],
+    properties: { name: { type: 'string' } },
+    'x-xrm': { name: 'watched', display_name: 'Watched', title_field: 'name' },
+  };
+  const journal = {
+    type: 'object', additionalProperties: false, required: ['event'],
+    properties: { event: { type: 'string' }, watched_id: { type: 'string' }, watched_version: { type: 'integer' }, actor: { type: 'string' }, fired_at: { type: 'string' } },
+    'x-xrm': { name: 'journal_entry', display_name: 'Journal entry', title_field: 'event' },
+  };
+  for (const schema of [watched, journal]) {
+    assert.equal((await api(server.url, '/entity-types', { method: 'POST', body: JSON.stringify(schema) })).status, 201);
+  }
+  const archive = join(mkdtempSync(join(tmpdir(), 'xrm-ui-recorder-')), 'recorder.tar');
+  execFileSync('tar', ['-cf', archive, '-C', testPackagesPath, 'recorder']);
+  const installed = await api(server.url, '/packages', { method: 'POST', body: readFileSync(archive), headers: { 'Content-Type': 'application/x-tar' } });
+  assert.equal(installed.status, 201, JSON.stringify(installed.body));
+  const configure = async (fail) =>
+    assert.equal((await api(server.url, '/packages/recorder/plugins/recorder/settings', { method: 'PUT', body: JSON.stringify({ config: { fail } }) })).status, 200);
+  const deadFor = (id) =>
+    eventually(`the delivery of ${id} to die`, async () =>
+      (await api(server.url, '/plugin-jobs?status=dead&package=recorder')).body.value.find((job) => job.event?.id === id));
+
+  await configure('always');
+  const first = (await api(server.url, '/records/watched', { method: 'POST', body: JSON.stringify({ name: 'first' }) })).body;
+  const firstJob = await deadFor(first.id);
+
+  await page.goto('/plugin-jobs');
+  await page.getByRole('heading', { name: 'Plugin deliveries', level: 1 }).waitFor();
+  const row = page.getByRole('row', { name: new RegExp(`watched ${first.id} created`) });
+  await row.getByText('configured to fail').waitFor();
+  await row.getByText('dead', { exact: true }).waitFor();
+  assert.equal((await row.locator('td.number').innerText()).trim(), String(firstJob.attempts));
+  await row.getByRole('button', { name: 'Event' }).click();
+  await page.locator('pre').filter({ hasText: first.id }).waitFor();
+  await screenshot(page, 'plugin-jobs-dead');
+
+  // Retry after the fault is fixed: the delivery goes back and the plugin journals the record.
+  await configure('never');
+  await row.getByRole('button', { name: 'Retry' }).click();
+  await page.getByText('The delivery is queued again').waitFor();
+  await eventually('the retried delivery to succeed', async () =>
+    (await api(server.url, `/records/journal_entry?$filter=watched_id%20eq%20'${first.id}'`)).body.value.length > 0);
+  await row.waitFor({ state: 'detached' });
+
+  // Discard another dead one: it is gone for good.
+  await configure('always');
+  const second = (await api(server.url, '/records/watched', { method: 'POST', body: JSON.stringify({ name: 'second' }) })).body;
+  const secondJob = await deadFor(second.id);
+  await page.reload();
+  const secondRow = page.getByRole('row', { name: new RegExp(`watched ${second.id} created`) });
+  await secondRow.getByRole('button', { name: 'Discard' }).click();
+  await page.getByRole('dialog', { name: 'Discard the delivery' }).getByRole('button', { name: 'Discard' }).click();
+  await secondRow.waitFor({ state: 'detached' });
+  assert.equal((await api(server.url, `/plugin-jobs/${secondJob.id}`)).status, 404);
+  await configure('never');
+  assert.deepEqual(browser.consoleErrors, []);
+});
+
+test('a trusted publisher is added, a malformed key refused, and the publisher removed', async () => {
+  const { publicKey } = generateKeyPairSync('ed25519');
+  const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(-32).toString('base64');
+  await page.goto('/trusted-publishers');
+  await page.getByRole('heading', { name: 'Trusted publishers', level: 1 }).waitFor();
+
+  await page.getByLabel('Name').fill('Broken Keys Ltd');
+  await page.getByLabel('Public key (base64)').fill('not-a-key');
+  await page.getByRole('button', { name: 'Trust' }).click();
+  await page.getByRole('alert').filter({ hasText: /key/ }).first().waitFor();
+
+  await page.getByLabel('Name').fill('Acme Plugins');
+  await page.getByLabel('Public key (base64)').fill(raw);
+  await page.getByRole('button', { name: 'Trust' }).click();
+  const row = page.getByRole('row', { name: /Acme Plugins/ });
+  await row.getByText(raw).waitFor();
+  const trusted = (await api(server.url, '/trusted-publishers')).body.value;
+  assert.deepEqual(trusted.map((p) => [p.name, p.public_key]), [['Acme Plugins', raw]]);
+  await screenshot(page, 'trusted-publishers');
+
+  await row.getByRole('button', { name: 'Remove' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+  await row.waitFor({ state: 'detached' });
+  assert.deepEqual((await api(server.url, '/trusted-publishers')).body.value, []);
   assert.deepEqual(browser.consoleErrors, []);
 });

@@ -1,23 +1,14 @@
 // Records through the UI: list sort, filter, search and columns; create with a field error, edit,
 // a 412 conflict re-applied, delete; related lists; the narrow layout.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { api, screenshot, startBrowser, startServer } from './harness.mjs';
+import { test } from 'node:test';
+import { api, browserSuite, screenshot, startBrowser } from './harness.mjs';
 
 let server;
 let browser;
 let page;
 
-before(async () => {
-  server = await startServer();
-  browser = await startBrowser(server.url);
-  page = browser.page;
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+browserSuite((suite) => ({ server, browser, page } = suite));
 
 const firstTitle = () => page.locator('.ag-row[row-index="0"] [col-id="name"]').innerText();
 const countText = () => page.locator('.toolbar [role="status"]');

@@ -3,7 +3,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
 import { distrustPublisher, listTrustedPublishers, trustPublisher } from '../api/endpoints';
-import { ApiError, errorMessage } from '../api/problem';
+import { errorMessage } from '../api/problem';
 import type { TrustedPublisher } from '../api/types';
 import { formatValue } from '../schema/entity';
 import { ConfirmDialog } from '../ui/ConfirmDialog';
@@ -57,7 +57,7 @@ export default function TrustedPublishers() {
       />
       <form className="card" onSubmit={add} aria-label="Trust a publisher">
         <h2>Trust a publisher</h2>
-        {error !== null && !(error instanceof ApiError && error.problem.errors.length) && (
+        {error !== null && (
           <p className="notice error" role="alert">
             {errorMessage(error)}
           </p>
@@ -66,15 +66,14 @@ export default function TrustedPublishers() {
           <div className="form-row">
             <label htmlFor="publisher-name">Name</label>
             <input id="publisher-name" className="form-control" required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
-            {problems['/name'] && <p className="error-text small" role="alert">{problems['/name']}</p>}
+            {problems['/name'] && <p className="error-text small">{problems['/name']}</p>}
           </div>
           <div className="form-row">
             <label htmlFor="publisher-key">Public key (base64)</label>
             <input id="publisher-key" className="form-control mono" required value={publicKey} onChange={(e) => setPublicKey(e.target.value)} />
-            {problems['/public_key'] && <p className="error-text small" role="alert">{problems['/public_key']}</p>}
+            {problems['/public_key'] && <p className="error-text small">{problems['/public_key']}</p>}
           </div>
         </div>
-        {problems[''] && <p className="error-text small" role="alert">{problems['']}</p>}
         <div className="form-actions">
           <button type="submit" className="button primary" disabled={busy}>
             Trust

@@ -1,0 +1,224 @@
+// Sign-in and what each role sees (docs/security.md): a refused and a throttled sign-in, the
+// return to the page wanted, sign-out, a viewer without create/edit buttons or admin screens, an
+// admin making a role and a user who then signs in, an API token shown once, and a record's
+// history showing an edit made here.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ACCOUNTS, api, browserSuite, screenshot, signInThroughPage, startBrowser } from './harness.mjs';
+
+let server;
+let browser;
+let page;
+
+browserSuite((suite) => ({ server, browser, page } = suite));
+
+/** A fresh browser as `account` (null: signed out); closed, and its console checked, after `use`. */
+async function withBrowser(account, use) {
+  const other = await startBrowser(server.url, undefined, { account });
+  try {
+    await use(other.page);
+    assert.deepEqual(other.consoleErrors, []);
+  } finally {
+    await other.close();
+  }
+}
+
+const nav = (p) => p.getByRole('navigation', { name: 'Main' });
+
+test('the host requires sign-in', async () => {
+  const session = await api(server.url, '/auth/session', { as: null });
+  assert.equal(session.status, 401, 'GET /auth/session without a session answers 401');
+  assert.equal(session.body.code, 'unauthenticated');
+  assert.equal((await api(server.url, '/records/customer', { as: null })).status, 401);
+});
+
+test('a wrong password is refused, a throttled account told how long to wait, and sign-in returns to the page wanted', async () => {
+  // An account of its own, so the throttle locks nobody else.
+  const email = 'locked@demo.xrm';
+  const made = await api(server.url, '/users', {
+    method: 'POST',
+    body: JSON.stringify({ email, display_name: 'Locked Out', password: 'right-password', role: 'member' }),
+  });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+
+  await withBrowser(null, async (p) => {
+    await p.goto('/records/customer');
+    await p.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
+    assert.match(p.url(), /\/login\?next=%2Frecords%2Fcustomer$/);
+    assert.equal(await p.getByLabel('Workspace').inputValue(), 'default');
+
+    await p.getByLabel('E-mail').fill(email);
+    await p.getByLabel('Password').fill('wrong-password');
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.getByRole('alert').filter({ hasText: 'The workspace, e-mail or password is not right' }).waitFor();
+    await screenshot(p, 'login-refused');
+
+    // Five failures lock the account; the sixth attempt is told to wait.
+    let throttled;
+    for (let i = 0; i < 6 && !throttled; i++) {
+      const answer = await api(server.url, '/auth/login', { as: null, method: 'POST', body: JSON.stringify({ workspace: 'default', email, password: 'wrong-again' }) });
+      if (answer.status === 429) throttled = answer;
+    }
+    assert.ok(throttled, 'the account is throttled after five failures');
+    assert.equal(throttled.body.code, 'too_many_attempts');
+    assert.ok(Number(throttled.headers.get('retry-after')) >= 1);
+    await p.getByLabel('Password').fill('wrong-password');
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.getByRole('alert').filter({ hasText: /Too many failed sign-ins\. Try again in \d+ (second|minute)/ }).waitFor();
+    await screenshot(p, 'login-throttled');
+
+    // The right password for the demo rep: back to the customers.
+    await p.getByLabel('E-mail').fill(ACCOUNTS.rep.email);
+    await p.getByLabel('Password').fill(ACCOUNTS.rep.password);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.getByRole('heading', { name: 'Customers', level: 1 }).waitFor();
+    assert.match(p.url(), /\/records\/customer$/);
+    assert.equal(await p.evaluate(() => localStorage.getItem('xrm.workspace')), 'default');
+  });
+  assert.deepEqual(browser.consoleErrors, []);
+});
+
+test('signing out ends the session', async () => {
+  await withBrowser('rep', async (p) => {
+    await p.goto('/');
+    await p.locator('.user-menu-button').click();
+    await p.getByRole('menuitem', { name: 'Sign out' }).click();
+    await p.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
+    const session = await p.context().request.get(new URL('/api/v1/auth/session', server.url).href);
+    assert.equal(session.status(), 401);
+    await p.goto('/records/customer');
+    await p.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
+  });
+});
+
+test('a viewer sees no create or edit buttons and no admin screens', async () => {
+  const customer = (await api(server.url, '/records/customer?$top=1')).body.value[0];
+  await withBrowser('viewer', async (p) => {
+    await p.goto('/records/customer');
+    await p.getByRole('heading', { name: 'Customers', level: 1 }).waitFor();
+    await p.locator('.ag-row[row-index="0"]').waitFor();
+    assert.equal(await p.getByRole('link', { name: /^New / }).count(), 0);
+    for (const link of ['Entity types', 'Packages', 'Users', 'Roles', 'API tokens', 'Audit log', 'Workspaces', 'Plugin deliveries']) {
+      assert.equal(await nav(p).getByRole('link', { name: link }).count(), 0, `${link} is not in the viewer's navigation`);
+    }
+    await nav(p).getByRole('link', { name: 'Reports' }).waitFor();
+    await screenshot(p, 'viewer-list');
+
+    await p.goto(`/records/customer/${customer.id}`);
+    await p.getByRole('region', { name: 'Fields' }).waitFor();
+    for (const name of ['Edit', 'Delete', 'Assign']) {
+      assert.equal(await p.getByRole('main').getByRole('link', { name, exact: true }).count(), 0, `no ${name} link`);
+      assert.equal(await p.getByRole('main').getByRole('button', { name, exact: true }).count(), 0, `no ${name} button`);
+    }
+    await screenshot(p, 'viewer-detail');
+
+    await p.goto('/admin/users');
+    await p.getByRole('heading', { name: 'Not allowed', level: 1 }).waitFor();
+  });
+});
+
+test('an admin makes a role and a user, who then signs in with it', async () => {
+  await page.goto('/admin/roles');
+  await page.getByRole('link', { name: 'New role' }).click();
+  await page.getByLabel('Name', { exact: true }).fill('auditor');
+  await page.getByLabel('Description').fill('Reads everything and the audit trail');
+  await page.getByLabel(/^Audit: read the audit trail/).check();
+  await page.getByLabel('Read every type').selectOption('workspace');
+  await page.locator('#add-type').selectOption('customer');
+  await page.getByLabel('Read customer').selectOption('own');
+  await screenshot(page, 'admin-role-editor');
+  await page.getByRole('button', { name: 'Save role' }).click();
+  await page.getByRole('link', { name: 'auditor' }).waitFor();
+  const role = (await api(server.url, '/roles/auditor')).body;
+  assert.equal(role.description, 'Reads everything and the audit trail');
+  assert.equal(role.permissions.audit, true);
+  assert.equal(role.permissions.admin, false);
+  assert.equal(role.permissions.types['*'].read, 'workspace');
+  assert.equal(role.permissions.types['*'].create, false);
+  assert.deepEqual(role.permissions.types.customer, { read: 'own' });
+
+  await page.goto('/admin/users');
+  await page.getByRole('button', { name: 'New user' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New user' });
+  await dialog.getByLabel('E-mail').fill('ada@demo.xrm');
+  await dialog.getByLabel('Display name').fill('Ada Auditor');
+  await dialog.getByLabel('Password').fill('ada-secret-1');
+  await dialog.getByLabel('Role').selectOption('auditor');
+  await dialog.getByRole('button', { name: 'Create user' }).click();
+  const row = page.getByRole('row', { name: /ada@demo\.xrm/ });
+  await row.getByText('auditor').waitFor();
+  await screenshot(page, 'admin-users');
+
+  await withBrowser(null, async (p) => {
+    await signInThroughPage(p, { email: 'ada@demo.xrm', password: 'ada-secret-1' });
+    await p.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+    await p.locator('.user-menu-button').getByText('Ada Auditor').waitFor();
+    await nav(p).getByRole('link', { name: 'Audit log' }).waitFor();
+    assert.equal(await nav(p).getByRole('link', { name: 'Users' }).count(), 0);
+  });
+
+  // The admin disables her: she can no longer sign in.
+  await row.getByRole('button', { name: 'Edit ada@demo.xrm' }).click();
+  const edit = page.getByRole('dialog', { name: 'Edit ada@demo.xrm' });
+  await edit.getByLabel(/Disabled/).check();
+  await edit.getByRole('button', { name: 'Save' }).click();
+  await row.getByText('disabled').waitFor();
+  const refused = await api(server.url, '/auth/login', { as: null, method: 'POST', body: JSON.stringify({ workspace: 'default', email: 'ada@demo.xrm', password: 'ada-secret-1' }) });
+  assert.equal(refused.status, 401);
+  assert.deepEqual(browser.consoleErrors, []);
+});
+
+test('an API token is shown once, works as a bearer token, and is revoked', async () => {
+  await page.goto('/admin/tokens');
+  await page.getByLabel('Name').fill('ERP sync');
+  await page.getByLabel('Role').selectOption('viewer');
+  await page.getByLabel('Expires in').selectOption('30');
+  await page.getByRole('button', { name: 'Create token' }).click();
+  const secret = (await page.getByTestId('token-secret').innerText()).trim();
+  assert.match(secret, /^xrm_/);
+  await screenshot(page, 'admin-token-created');
+  const bearer = (path) => fetch(new URL(`/api/v1${path}`, server.url), { headers: { Authorization: `Bearer ${secret}` } });
+  assert.equal((await bearer('/records/customer?$top=1')).status, 200);
+
+  await page.getByRole('button', { name: 'Done' }).click();
+  await page.reload();
+  const row = page.getByRole('row', { name: /ERP sync/ });
+  await row.getByText('active').waitFor();
+  assert.equal(await page.getByText(secret).count(), 0, 'the secret is not shown again');
+  const listed = (await api(server.url, '/tokens')).body.value.find((t) => t.name === 'ERP sync');
+  assert.equal(listed.token, undefined, 'the list never carries the secret');
+
+  await row.getByRole('button', { name: 'Revoke ERP sync' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
+  await row.getByText('revoked').waitFor();
+  assert.equal((await bearer('/records/customer?$top=1')).status, 401);
+  assert.deepEqual(browser.consoleErrors, []);
+});
+
+test('a record’s history shows an edit made here, and the audit log lists it', async () => {
+  const customer = (await api(server.url, '/records/customer?$top=1&$orderby=name')).body.value[0];
+  await page.goto(`/records/customer/${customer.id}`);
+  await page.getByRole('region', { name: 'System information' }).getByText('Owner').waitFor();
+  await page.getByRole('link', { name: 'Edit' }).click();
+  const tier = customer.tier === 'gold' ? 'silver' : 'gold';
+  await page.locator('#root_tier').selectOption(tier);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('region', { name: 'Fields' }).waitFor();
+
+  await page.getByRole('tab', { name: 'History' }).click();
+  const history = page.getByRole('region', { name: 'History' });
+  const entry = history.getByRole('article').first();
+  await entry.getByText('record.update').waitFor();
+  await entry.getByText(`by ${ACCOUNTS.admin.email}`).waitFor();
+  const change = entry.getByRole('row', { name: /tier/ });
+  await change.locator('td.before').filter({ hasText: customer.tier ?? '—' }).waitFor();
+  await change.locator('td.after').filter({ hasText: tier }).waitFor();
+  await screenshot(page, 'record-history');
+
+  await page.goto('/admin/audit');
+  await page.getByLabel('Subject id').fill(customer.id);
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await page.getByRole('region', { name: 'Audit entries' }).getByRole('article').first().getByText('record.update').waitFor();
+  await screenshot(page, 'audit-log');
+  assert.deepEqual(browser.consoleErrors, []);
+});
