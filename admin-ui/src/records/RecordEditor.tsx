@@ -11,7 +11,9 @@ import { keys, useEntityType } from '../api/queries';
 import type { EntityType, RecordData } from '../api/types';
 import { SchemaForm } from '../forms/SchemaForm';
 import { annotations, dataFields, recordTitle } from '../schema/entity';
-import { recordForm } from '../schema/recordForm';
+import { recordForm, restrictForm } from '../schema/recordForm';
+import { typePermissions } from '../auth/permissions';
+import { useAccess } from '../auth/session';
 import { PageHeader } from '../ui/PageHeader';
 import { ErrorState, Loading } from '../ui/States';
 import { placeProblem } from './fieldErrors';
@@ -47,10 +49,11 @@ function EditorForm({ type, record }: { type: EntityType; record?: RecordData })
 
   const stateField = annotations(type.schema).state_machine?.field;
   const currentState = base && stateField ? (base.data[stateField] as string | undefined) : undefined;
-  const form = useMemo(
-    () => recordForm(type, base ? { kind: 'edit', currentState } : { kind: 'create' }),
-    [type, base, currentState],
-  );
+  const permissions = useAccess().session.permissions;
+  const form = useMemo(() => {
+    const mode = base ? ({ kind: 'edit', currentState } as const) : ({ kind: 'create' } as const);
+    return restrictForm(recordForm(type, mode), typePermissions(permissions, type.name).fields, mode);
+  }, [type, base, currentState, permissions]);
   const listUrl = `/records/${type.name}`;
 
   const save = async (data: Data) => {

@@ -58,3 +58,29 @@ export function allowedStates(
   if (!moves) return states;
   return states.filter((s) => s === current || moves.includes(s));
 }
+
+/**
+ * The form as the user's role allows it (docs/security.md, `fields`): a hidden field is left out
+ * (the host keeps its value on replace), a read-only one is shown but cannot be typed in, and
+ * carries no default on create, since setting it would be refused.
+ */
+export function restrictForm(form: RecordForm, fields: Record<string, 'hidden' | 'read_only'>, mode: FormMode): RecordForm {
+  if (Object.keys(fields).length === 0) return form;
+  const schema: JsonSchema = structuredClone(form.schema);
+  const uiSchema: UiSchema = { ...form.uiSchema };
+  const properties = schema.properties ?? {};
+  for (const [name, access] of Object.entries(fields)) {
+    if (!(name in properties)) continue;
+    if (access === 'hidden') {
+      delete properties[name];
+      if (schema.required) schema.required = schema.required.filter((field) => field !== name);
+      delete uiSchema[name];
+    } else {
+      uiSchema[name] = { ...(uiSchema[name] as object | undefined), 'ui:readonly': true };
+      if (mode.kind === 'create') delete properties[name].default;
+    }
+  }
+  const order = uiSchema['ui:order'];
+  if (Array.isArray(order)) uiSchema['ui:order'] = order.filter((name: string) => name === '*' || name in properties);
+  return { schema, uiSchema };
+}
