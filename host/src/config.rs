@@ -38,6 +38,36 @@ pub enum Command {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Manage users directly on the database: the first instance admin, a locked-out admin.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+/// The subcommands of `xrm user`.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user; the password is read from the first line of standard input.
+    Add {
+        #[arg(long, value_name = "ADDRESS")]
+        email: String,
+        #[arg(long, default_value = "default", value_name = "ID")]
+        workspace: String,
+        /// The name people see [default: the e-mail address]
+        #[arg(long, value_name = "NAME")]
+        display_name: Option<String>,
+        #[arg(long, default_value = "admin", value_name = "ROLE")]
+        role: String,
+        /// May create and remove workspaces.
+        #[arg(long)]
+        instance_admin: bool,
+        /// Read the password from standard input (required: a password is never a flag).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
 }
 
 /// The subcommands of `xrm plugin`.
@@ -194,6 +224,25 @@ pub struct ServeArgs {
     /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C [default: 30]
     #[arg(long, env = "XRM_SHUTDOWN_TIMEOUT", value_name = "SECONDS")]
     pub shutdown_timeout: Option<u64>,
+
+    /// Lifetime of a sign-in session [default: 12]
+    #[arg(long, env = "XRM_SESSION_TTL_HOURS", value_name = "HOURS")]
+    pub session_ttl_hours: Option<u64>,
+
+    /// Mark the session cookie Secure and send Strict-Transport-Security: set it whenever
+    /// clients reach xrm over HTTPS [default: false]
+    #[arg(long, env = "XRM_SECURE_COOKIES", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub secure_cookies: Option<bool>,
+
+    /// An origin allowed to call the API from a browser with a token (CORS); repeatable or
+    /// comma-separated [default: none]
+    #[arg(long, env = "XRM_CORS_ORIGIN", value_name = "ORIGIN", value_delimiter = ',')]
+    pub cors_origin: Vec<String>,
+
+    /// Requests per second and client address (and burst size), per host; 0 turns the limit
+    /// off [default: 200]
+    #[arg(long, env = "XRM_RATE_LIMIT_PER_SECOND", value_name = "N")]
+    pub rate_limit_per_second: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
@@ -223,6 +272,10 @@ struct FileConfig {
     log: Option<String>,
     max_body_bytes: Option<usize>,
     shutdown_timeout: Option<u64>,
+    session_ttl_hours: Option<u64>,
+    secure_cookies: Option<bool>,
+    cors_origin: Option<Vec<String>>,
+    rate_limit_per_second: Option<u32>,
 }
 
 /// The resolved settings of the server.
@@ -239,6 +292,19 @@ pub struct ServeConfig {
     pub log: String,
     pub max_body_bytes: usize,
     pub shutdown_timeout: Duration,
+    pub http: HttpSecurity,
+    /// The first instance admin, from `XRM_BOOTSTRAP_ADMIN_EMAIL` and
+    /// `XRM_BOOTSTRAP_ADMIN_PASSWORD` (environment only: a password is no flag).
+    pub bootstrap_admin: Option<(String, String)>,
+}
+
+/// How the HTTP layer protects itself and its clients (`docs/security.md`).
+#[derive(Debug, Clone, Default)]
+pub struct HttpSecurity {
+    pub secure_cookies: bool,
+    pub cors_origins: Vec<String>,
+    /// Requests per second and client address; 0 is no limit.
+    pub rate_limit_per_second: u32,
 }
 
 fn read_file(path: Option<&Path>) -> Result<FileConfig, String> {
@@ -300,6 +366,37 @@ pub fn serve_config(args: &ServeArgs, config_file: Option<&Path>) -> Result<Serv
                 .allow_unsigned_packages
                 .or(file.allow_unsigned_packages)
                 .unwrap_or(args.demo || file.demo.unwrap_or(false)),
+            auth: crate::service::AuthSettings {
+                session_ttl: Duration::from_secs(
+                    3600 * args
+                        .session_ttl_hours
+                        .or(file.session_ttl_hours)
+                        .unwrap_or(12)
+                        .clamp(1, 24 * 366),
+                ),
+            },
+        },
+        bootstrap_admin: match (
+            std::env::var("XRM_BOOTSTRAP_ADMIN_EMAIL"),
+            std::env::var("XRM_BOOTSTRAP_ADMIN_PASSWORD"),
+        ) {
+            (Ok(email), Ok(password)) if !email.is_empty() => Some((email, password)),
+            _ => None,
+        },
+        http: HttpSecurity {
+            secure_cookies: args
+                .secure_cookies
+                .or(file.secure_cookies)
+                .unwrap_or(false),
+            cors_origins: if args.cors_origin.is_empty() {
+                file.cors_origin.clone().unwrap_or_default()
+            } else {
+                args.cors_origin.clone()
+            },
+            rate_limit_per_second: args
+                .rate_limit_per_second
+                .or(file.rate_limit_per_second)
+                .unwrap_or(200),
         },
         log_format: args
             .log_format

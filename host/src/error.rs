@@ -74,6 +74,19 @@ pub enum Error {
     },
     #[error("{what} not found")]
     NotFound { what: String },
+    /// No valid session or token, or a failed sign-in.
+    #[error("{detail}")]
+    Unauthenticated { code: &'static str, detail: String },
+    /// Signed in, but the role does not allow it (or a cookie request lacks its CSRF token).
+    #[error("{detail}")]
+    Forbidden { code: &'static str, detail: String },
+    /// Too many requests or failed sign-ins; the client may retry after the wait.
+    #[error("{detail}")]
+    TooManyRequests {
+        code: &'static str,
+        detail: String,
+        retry_after_secs: u64,
+    },
     /// The write collides with existing data: a unique value, a restricting lookup, a name taken.
     #[error("{detail}")]
     Conflict {
@@ -158,6 +171,22 @@ impl Error {
         }
     }
 
+    /// The role does not allow an operation; `detail` names it.
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Error::Forbidden {
+            code: "forbidden",
+            detail: detail.into(),
+        }
+    }
+
+    /// No valid credential came with the request.
+    pub fn unauthenticated() -> Self {
+        Error::Unauthenticated {
+            code: "unauthenticated",
+            detail: "sign in, or send an API token as 'Authorization: Bearer xrm_…'".to_owned(),
+        }
+    }
+
     pub fn not_found(what: impl Into<String>) -> Self {
         Error::NotFound { what: what.into() }
     }
@@ -168,6 +197,9 @@ impl Error {
             Error::BadRequest { .. } => 400,
             Error::Unprocessable { .. } | Error::Bulk { .. } => 422,
             Error::NotFound { .. } => 404,
+            Error::Unauthenticated { .. } => 401,
+            Error::Forbidden { .. } => 403,
+            Error::TooManyRequests { .. } => 429,
             Error::Conflict { .. } | Error::InvalidRecords { .. } => 409,
             Error::PreconditionFailed { .. } => 412,
             Error::PayloadTooLarge { .. } => 413,
@@ -185,7 +217,10 @@ impl Error {
         match self {
             Error::BadRequest { code, .. }
             | Error::Unprocessable { code, .. }
-            | Error::Conflict { code, .. } => code,
+            | Error::Conflict { code, .. }
+            | Error::Unauthenticated { code, .. }
+            | Error::Forbidden { code, .. }
+            | Error::TooManyRequests { code, .. } => code,
             Error::NotFound { .. } => "not_found",
             Error::PreconditionFailed { .. } => "version_mismatch",
             Error::PayloadTooLarge { .. } => "payload_too_large",
@@ -220,6 +255,9 @@ pub fn extension_members(error: &Error) -> Option<(&'static str, Value)> {
             "report",
             serde_json::to_value(report).unwrap_or(Value::Null),
         )),
+        Error::TooManyRequests {
+            retry_after_secs, ..
+        } => Some(("retry_after", Value::from(*retry_after_secs))),
         Error::PreconditionFailed { current, .. } => {
             Some(("current_version", Value::from(*current)))
         }

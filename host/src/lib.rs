@@ -14,3 +14,6 @@ pub mod server;
 pub mod service;
 pub mod store;
 pub mod telemetry;
+
+/// The workspace every instance starts with; the first instance admin is made in it.
+pub const DEFAULT_WORKSPACE: &str = "default";

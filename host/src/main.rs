@@ -47,6 +47,11 @@ fn main() -> ExitCode {
                 };
                 xrm::plugin_cli::run(command, store).await
             }
+            Command::User { command, database } => {
+                xrm::telemetry::init(LogFormat::Human, "warn");
+                let store = xrm::config::migrate_config(database, cli.config.as_deref())?;
+                xrm::plugin_cli::run_user(command, store).await
+            }
         }
     });
     match result {

@@ -55,8 +55,49 @@ pub async fn run(command: &PluginCommand, store: Option<StoreConfig>) -> Result<
     outcome
 }
 
+/// `xrm user …`: user management on the database, for the first admin and for recovery.
+pub async fn run_user(
+    command: &crate::config::UserCommand,
+    store_config: crate::store::StoreConfig,
+) -> Result<(), String> {
+    let crate::config::UserCommand::Add {
+        email,
+        workspace,
+        display_name,
+        role,
+        instance_admin,
+        password_stdin: _,
+    } = command;
+    let mut password = String::new();
+    std::io::stdin()
+        .read_line(&mut password)
+        .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    let store = Store::open(&store_config).await.map_err(|e| e.to_string())?;
+    let app = App::new(store.clone(), None, HostSettings::default()).map_err(|e| e.to_string())?;
+    if store.get_workspace(workspace).await.map_err(|e| e.to_string())?.is_none() {
+        store.close().await;
+        return Err(format!("there is no workspace '{workspace}'"));
+    }
+    let outcome = app
+        .add_user_as_system(
+            workspace,
+            email,
+            display_name.as_deref().unwrap_or(email),
+            password,
+            role,
+            *instance_admin,
+            &Actor::system("cli"),
+        )
+        .await;
+    store.close().await;
+    let user = outcome.map_err(|e| describe(&e))?;
+    println!("xrm: user {} ({}) added to workspace {workspace} with role {role}", user.email, user.id);
+    Ok(())
+}
+
 async fn manage(app: &App, command: &PluginCommand) -> Result<(), String> {
-    let actor = Actor("cli".to_owned());
+    let actor = Actor::system("cli");
     match command {
         PluginCommand::New { .. } | PluginCommand::Keygen { .. } | PluginCommand::Sign { .. } => {
             unreachable!("handled before the database is opened")

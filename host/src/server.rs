@@ -17,14 +17,29 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
         Some(config.store.data_dir.join("plugin-cache")),
         config.host,
     )?;
+    for workspace in store.list_workspaces().await? {
+        app.ensure_builtin_roles(&workspace.id).await?;
+    }
+    if let Some((email, password)) = &config.bootstrap_admin
+        && app.bootstrap_admin(email, password).await?
+    {
+        tracing::info!(%email, "created the first instance admin from XRM_BOOTSTRAP_ADMIN_EMAIL");
+    }
     if config.demo {
         load_demo(&app, config.demo_packages.as_deref()).await?;
     }
+    if store.count_users().await? == 0 {
+        tracing::warn!(
+            "there is no user yet: create the first instance admin with `xrm user add --instance-admin …` \
+             or XRM_BOOTSTRAP_ADMIN_EMAIL / XRM_BOOTSTRAP_ADMIN_PASSWORD (docs/security.md)"
+        );
+    }
     load_plugins(&app).await;
     tokio::spawn(maintain(store.clone()));
+    tokio::spawn(purge_sessions(app.clone()));
     tokio::spawn(app.clone().run_deliveries());
     tokio::spawn(app.clone().run_schedules());
-    let router = crate::api::router(app, config.max_body_bytes, &config.ui_dir);
+    let router = crate::api::router(app, config.max_body_bytes, &config.ui_dir, &config.http);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|error| Error::Internal(format!("cannot listen on {}: {error}", config.listen)))?;
@@ -35,7 +50,8 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
     println!("xrm listening on http://{address}");
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = axum::serve(listener, service).with_graceful_shutdown(async move {
         shutdown_signal().await;
         let _ = stop_tx.send(true);
     });
@@ -75,6 +91,17 @@ async fn maintain(store: Store) {
             && let Err(error) = store.refresh_statistics().await
         {
             tracing::warn!(%error, "could not refresh planner statistics");
+        }
+    }
+}
+
+/// Removes expired sessions every hour.
+async fn purge_sessions(app: std::sync::Arc<App>) {
+    let mut interval = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        interval.tick().await;
+        if let Err(error) = app.purge_sessions().await {
+            tracing::warn!(%error, "could not remove expired sessions");
         }
     }
 }
@@ -138,7 +165,11 @@ pub async fn load_demo(app: &App, packages: Option<&std::path::Path>) -> Result<
         tracing::info!("demo: the workspace already has entity types; leaving it as it is");
         return Ok(());
     }
-    let actor = Actor("demo".to_owned());
+    let admin = demo_accounts(app, workspace).await?;
+    let actor = Actor {
+        user: Some(admin),
+        ..Actor::system("demo")
+    };
     for document in crate::demo::shipped_entity_types() {
         app.create_entity_type(workspace, document, &actor).await?;
     }
@@ -159,6 +190,37 @@ pub async fn load_demo(app: &App, packages: Option<&std::path::Path>) -> Result<
         install_demo_packages(app, workspace, dir, &actor).await?;
     }
     Ok(())
+}
+
+/// The demo's accounts (their passwords are public, in docs/security.md) and a sales team
+/// of the admin and the rep, so the rep may work on the demo records the admin owns.
+/// Returns the admin's user id.
+async fn demo_accounts(app: &App, workspace: &str) -> Result<String> {
+    let actor = Actor::system("demo");
+    let mut ids = Vec::new();
+    for (email, name, password, role, instance_admin) in [
+        ("admin@demo.xrm", "Demo Admin", "xrm-demo-admin", "admin", true),
+        ("rep@demo.xrm", "Demo Rep", "xrm-demo-rep", "member", false),
+        ("viewer@demo.xrm", "Demo Viewer", "xrm-demo-viewer", "viewer", false),
+    ] {
+        let id = match app.store.user_by_email(workspace, email).await? {
+            Some(user) => user.id,
+            None => {
+                app.add_user_as_system(workspace, email, name, password, role, instance_admin, &actor)
+                    .await?
+                    .id
+            }
+        };
+        ids.push(id);
+    }
+    let access = crate::service::Access::system(workspace, actor);
+    if app.list_teams(&access).await?.is_empty() {
+        app.create_team(&access, "Sales", &ids[..2]).await?;
+    }
+    tracing::warn!(
+        "demo: signing in as admin@demo.xrm / xrm-demo-admin (also rep@ and viewer@demo.xrm); these passwords are public"
+    );
+    Ok(ids.swap_remove(0))
 }
 
 async fn install_demo_packages(

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use axum::Json;
+use axum::{Extension, Json};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -10,14 +10,10 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::body::{JsonBody, etag, precondition};
-use super::records::DEFAULT_WORKSPACE;
 use crate::error::{Error, Result};
-use crate::service::{Actor, App, Precondition};
+use crate::service::{Access, App, Precondition};
 use crate::store::StoredEntityType;
 
-fn actor() -> Actor {
-    Actor("anonymous".to_owned())
-}
 
 /// The API view of a stored type: metadata plus the document as it was posted.
 fn type_json(stored: &StoredEntityType) -> Value {
@@ -46,16 +42,17 @@ fn type_response(status: StatusCode, stored: &StoredEntityType) -> Response {
     response
 }
 
-pub async fn list(State(app): State<Arc<App>>) -> Result<Json<Value>> {
-    let types = app.store.list_entity_types(DEFAULT_WORKSPACE).await?;
+pub async fn list(State(app): State<Arc<App>>, Extension(access): Extension<Access>) -> Result<Json<Value>> {
+    let types = app.store.list_entity_types(&access.workspace).await?;
     Ok(Json(
         json!({ "value": types.iter().map(type_json).collect::<Vec<_>>() }),
     ))
 }
 
-pub async fn create(State(app): State<Arc<App>>, JsonBody(document): JsonBody) -> Result<Response> {
+pub async fn create(State(app): State<Arc<App>>, Extension(access): Extension<Access>, JsonBody(document): JsonBody) -> Result<Response> {
+    access.require_admin()?;
     let stored = app
-        .create_entity_type(DEFAULT_WORKSPACE, document, &actor())
+        .create_entity_type(&access.workspace, document, &access.actor)
         .await?;
     let mut response = type_response(StatusCode::CREATED, &stored);
     if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/entity-types/{}", stored.name)) {
@@ -64,10 +61,10 @@ pub async fn create(State(app): State<Arc<App>>, JsonBody(document): JsonBody) -
     Ok(response)
 }
 
-pub async fn get(State(app): State<Arc<App>>, Path(name): Path<String>) -> Result<Response> {
+pub async fn get(State(app): State<Arc<App>>, Extension(access): Extension<Access>, Path(name): Path<String>) -> Result<Response> {
     let stored = app
         .store
-        .get_entity_type(DEFAULT_WORKSPACE, &name)
+        .get_entity_type(&access.workspace, &name)
         .await?
         .ok_or_else(|| Error::not_found(format!("entity type '{name}'")))?;
     Ok(type_response(StatusCode::OK, &stored))
@@ -88,12 +85,13 @@ pub struct ChangeOptions {
 }
 
 pub async fn update(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<App>>, Extension(access): Extension<Access>,
     Path(name): Path<String>,
     options: std::result::Result<Query<ChangeOptions>, QueryRejection>,
     headers: HeaderMap,
     JsonBody(document): JsonBody,
 ) -> Result<Response> {
+    access.require_admin()?;
     let Query(options) = options.map_err(query_error)?;
     let expected = match precondition(&headers)? {
         Precondition::Version(version) => Some(version),
@@ -101,35 +99,36 @@ pub async fn update(
     };
     let stored = app
         .update_entity_type(
-            DEFAULT_WORKSPACE,
+            &access.workspace,
             &name,
             document,
             options.allow_invalid_records,
             expected,
-            &actor(),
+            &access.actor,
         )
         .await?;
     Ok(type_response(StatusCode::OK, &stored))
 }
 
 pub async fn delete(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<App>>, Extension(access): Extension<Access>,
     Path(name): Path<String>,
     options: std::result::Result<Query<ChangeOptions>, QueryRejection>,
 ) -> Result<StatusCode> {
+    access.require_admin()?;
     let Query(options) = options.map_err(query_error)?;
-    app.delete_entity_type(DEFAULT_WORKSPACE, &name, options.delete_records)
+    app.delete_entity_type(&access.workspace, &name, options.delete_records)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 pub async fn versions(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<App>>, Extension(access): Extension<Access>,
     Path(name): Path<String>,
 ) -> Result<Json<Value>> {
     let versions = app
         .store
-        .entity_type_versions(DEFAULT_WORKSPACE, &name, None)
+        .entity_type_versions(&access.workspace, &name, None)
         .await?;
     if versions.is_empty() {
         return Err(Error::not_found(format!("entity type '{name}'")));
@@ -142,7 +141,7 @@ pub async fn versions(
 }
 
 pub async fn version(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<App>>, Extension(access): Extension<Access>,
     Path((name, version)): Path<(String, String)>,
 ) -> Result<Response> {
     let number: i64 = version.parse().map_err(|_| {
@@ -153,7 +152,7 @@ pub async fn version(
     })?;
     let stored = app
         .store
-        .entity_type_versions(DEFAULT_WORKSPACE, &name, Some(number))
+        .entity_type_versions(&access.workspace, &name, Some(number))
         .await?
         .pop()
         .ok_or_else(|| Error::not_found(format!("version {number} of entity type '{name}'")))?;

@@ -3,17 +3,16 @@
 
 use std::sync::Arc;
 
-use axum::Json;
+use axum::{Extension, Json};
 use axum::extract::State;
 use serde_json::{Map, Value, json};
 
-use super::records::DEFAULT_WORKSPACE;
 use crate::error::Result;
 use crate::schema::EntityType;
-use crate::service::{App, DEFAULT_TOP, MAX_BULK_ITEMS, MAX_TOP};
+use crate::service::{Access, App, DEFAULT_TOP, MAX_BULK_ITEMS, MAX_TOP};
 
-pub async fn document(State(app): State<Arc<App>>) -> Result<Json<Value>> {
-    let types = app.types.all(&app.store, DEFAULT_WORKSPACE).await?;
+pub async fn document(State(app): State<Arc<App>>, Extension(access): Extension<Access>) -> Result<Json<Value>> {
+    let types = app.types.all(&app.store, &access.workspace).await?;
     Ok(Json(build(&types)))
 }
 

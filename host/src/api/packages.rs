@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::Json;
+use axum::{Extension, Json};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -11,17 +11,13 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::body::JsonBody;
-use super::records::DEFAULT_WORKSPACE;
 use crate::error::{Error, Result};
 use crate::plugin::PackageFiles;
-use crate::service::{Actor, App};
+use crate::service::{Access, App};
 
 /// The largest package upload (a tar archive of components and schemas).
 pub const PACKAGE_BODY_LIMIT: usize = crate::plugin::package::MAX_PACKAGE_BYTES;
 
-fn actor() -> Actor {
-    Actor("anonymous".to_owned())
-}
 
 /// A package upload is a tar archive; anything else is refused before it is read.
 fn package_files(headers: &HeaderMap, body: &[u8]) -> Result<PackageFiles> {
@@ -48,19 +44,20 @@ fn package_files(headers: &HeaderMap, body: &[u8]) -> Result<PackageFiles> {
     })
 }
 
-pub async fn list(State(app): State<Arc<App>>) -> Result<Response> {
-    let packages = app.list_packages(DEFAULT_WORKSPACE).await?;
+pub async fn list(State(app): State<Arc<App>>, Extension(access): Extension<Access>) -> Result<Response> {
+    let packages = app.list_packages(&access.workspace).await?;
     Ok(Json(json!({ "value": packages })).into_response())
 }
 
 pub async fn install(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<App>>, Extension(access): Extension<Access>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response> {
+    access.require_admin()?;
     let files = package_files(&headers, &body)?;
     let package = app
-        .install_package(DEFAULT_WORKSPACE, files, None, &actor())
+        .install_package(&access.workspace, files, None, &access.actor)
         .await?;
     let location = format!(
         "/api/v1/packages/{}",
@@ -75,51 +72,57 @@ pub async fn install(
 }
 
 pub async fn upgrade(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<App>>, Extension(access): Extension<Access>,
     Path(name): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response> {
+    access.require_admin()?;
     let files = package_files(&headers, &body)?;
     let package = app
-        .install_package(DEFAULT_WORKSPACE, files, Some(&name), &actor())
+        .install_package(&access.workspace, files, Some(&name), &access.actor)
         .await?;
     Ok(Json(package).into_response())
 }
 
-pub async fn get(State(app): State<Arc<App>>, Path(name): Path<String>) -> Result<Response> {
-    Ok(Json(app.get_package(DEFAULT_WORKSPACE, &name).await?).into_response())
+pub async fn get(State(app): State<Arc<App>>, Extension(access): Extension<Access>, Path(name): Path<String>) -> Result<Response> {
+    Ok(Json(app.get_package(&access.workspace, &name).await?).into_response())
 }
 
-pub async fn enable(State(app): State<Arc<App>>, Path(name): Path<String>) -> Result<Response> {
+pub async fn enable(State(app): State<Arc<App>>, Extension(access): Extension<Access>, Path(name): Path<String>) -> Result<Response> {
+    access.require_admin()?;
     Ok(Json(
-        app.set_package_enabled(DEFAULT_WORKSPACE, &name, true)
+        app.set_package_enabled(&access.workspace, &name, true)
             .await?,
     )
     .into_response())
 }
 
-pub async fn disable(State(app): State<Arc<App>>, Path(name): Path<String>) -> Result<Response> {
+pub async fn disable(State(app): State<Arc<App>>, Extension(access): Extension<Access>, Path(name): Path<String>) -> Result<Response> {
+    access.require_admin()?;
     Ok(Json(
-        app.set_package_enabled(DEFAULT_WORKSPACE, &name, false)
+        app.set_package_enabled(&access.workspace, &name, false)
             .await?,
     )
     .into_response())
 }
 
-pub async fn uninstall(State(app): State<Arc<App>>, Path(name): Path<String>) -> Result<Response> {
-    app.uninstall_package(DEFAULT_WORKSPACE, &name).await?;
+pub async fn uninstall(State(app): State<Arc<App>>, Extension(access): Extension<Access>, Path(name): Path<String>) -> Result<Response> {
+    access.require_admin()?;
+    app.uninstall_package(&access.workspace, &name).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// Runs a plugin action on a record; the body is the action's input (JSON).
 pub async fn action(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<App>>, Extension(access): Extension<Access>,
     Path((type_name, id, name)): Path<(String, String, String)>,
     JsonBody(input): JsonBody,
 ) -> Result<Response> {
+    app.authorized_record(&access, &type_name, &id, crate::service::RecordOp::Actions)
+        .await?;
     let output: Value = app
-        .run_action(DEFAULT_WORKSPACE, &type_name, &id, &name, input, &actor())
+        .run_action(&access.workspace, &type_name, &id, &name, input, &access.actor)
         .await?;
     Ok(Json(output).into_response())
 }

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::Json;
+use axum::{Extension, Json};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -13,16 +13,12 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::body::JsonBody;
-use super::records::DEFAULT_WORKSPACE;
 use crate::error::{Error, FieldError, Result};
-use crate::service::{Actor, App, PluginSettings};
+use crate::service::{Access, App, PluginSettings};
 
 /// Most failures or deliveries one listing returns.
 const MAX_LISTED: i64 = 500;
 
-fn actor() -> Actor {
-    Actor("anonymous".to_owned())
-}
 
 /// `$top` of a listing: 1–500, default 50.
 fn top(value: Option<&str>) -> Result<i64> {
@@ -39,10 +35,11 @@ fn top(value: Option<&str>) -> Result<i64> {
 }
 
 pub async fn put_settings(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<App>>, Extension(access): Extension<Access>,
     Path((package, plugin)): Path<(String, String)>,
     JsonBody(body): JsonBody,
 ) -> Result<Response> {
+    access.require_admin()?;
     let settings: PluginSettings = serde_json::from_value(body).map_err(|error| {
         Error::unprocessable(
             "invalid_settings",
@@ -51,13 +48,14 @@ pub async fn put_settings(
         )
     })?;
     let package = app
-        .set_plugin_settings(DEFAULT_WORKSPACE, &package, &plugin, settings)
+        .set_plugin_settings(&access.workspace, &package, &plugin, settings)
         .await?;
     Ok(Json(package).into_response())
 }
 
-pub async fn stats(State(app): State<Arc<App>>, Path(package): Path<String>) -> Result<Response> {
-    let lines = app.package_stats(DEFAULT_WORKSPACE, &package).await?;
+pub async fn stats(State(app): State<Arc<App>>, Extension(access): Extension<Access>, Path(package): Path<String>) -> Result<Response> {
+    access.require_admin()?;
+    let lines = app.package_stats(&access.workspace, &package).await?;
     Ok(Json(json!({ "value": lines })).into_response())
 }
 
@@ -70,44 +68,48 @@ pub struct Listing {
 }
 
 pub async fn failures(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<App>>, Extension(access): Extension<Access>,
     Path(package): Path<String>,
     Query(listing): Query<Listing>,
 ) -> Result<Response> {
+    access.require_admin()?;
     let limit = top(listing.top.as_deref())?;
     let failures = app
-        .package_failures(DEFAULT_WORKSPACE, &package, limit)
+        .package_failures(&access.workspace, &package, limit)
         .await?;
     Ok(Json(json!({ "value": failures })).into_response())
 }
 
 pub async fn schedules(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<App>>, Extension(access): Extension<Access>,
     Path(package): Path<String>,
 ) -> Result<Response> {
-    let schedules = app.package_schedules(DEFAULT_WORKSPACE, &package).await?;
+    access.require_admin()?;
+    let schedules = app.package_schedules(&access.workspace, &package).await?;
     Ok(Json(json!({ "value": schedules })).into_response())
 }
 
 /// Fires a schedule now; 202 with the delivery it queued.
 pub async fn run_schedule(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<App>>, Extension(access): Extension<Access>,
     Path((package, plugin, schedule)): Path<(String, String, String)>,
 ) -> Result<Response> {
+    access.require_admin()?;
     let job = app
-        .run_schedule_now(DEFAULT_WORKSPACE, &package, &plugin, &schedule)
+        .run_schedule_now(&access.workspace, &package, &plugin, &schedule)
         .await?;
     Ok((StatusCode::ACCEPTED, Json(job)).into_response())
 }
 
 pub async fn list_jobs(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<App>>, Extension(access): Extension<Access>,
     Query(listing): Query<Listing>,
 ) -> Result<Response> {
+    access.require_admin()?;
     let limit = top(listing.top.as_deref())?;
     let jobs = app
         .list_jobs(
-            DEFAULT_WORKSPACE,
+            &access.workspace,
             listing.status.as_deref(),
             listing.package.as_deref(),
             limit,
@@ -116,32 +118,37 @@ pub async fn list_jobs(
     Ok(Json(json!({ "value": jobs })).into_response())
 }
 
-pub async fn get_job(State(app): State<Arc<App>>, Path(id): Path<String>) -> Result<Response> {
-    Ok(Json(app.get_job(DEFAULT_WORKSPACE, &id).await?).into_response())
+pub async fn get_job(State(app): State<Arc<App>>, Extension(access): Extension<Access>, Path(id): Path<String>) -> Result<Response> {
+    access.require_admin()?;
+    Ok(Json(app.get_job(&access.workspace, &id).await?).into_response())
 }
 
-pub async fn retry_job(State(app): State<Arc<App>>, Path(id): Path<String>) -> Result<Response> {
-    Ok(Json(app.retry_job(DEFAULT_WORKSPACE, &id).await?).into_response())
+pub async fn retry_job(State(app): State<Arc<App>>, Extension(access): Extension<Access>, Path(id): Path<String>) -> Result<Response> {
+    access.require_admin()?;
+    Ok(Json(app.retry_job(&access.workspace, &id).await?).into_response())
 }
 
-pub async fn discard_job(State(app): State<Arc<App>>, Path(id): Path<String>) -> Result<Response> {
-    app.discard_job(DEFAULT_WORKSPACE, &id).await?;
+pub async fn discard_job(State(app): State<Arc<App>>, Extension(access): Extension<Access>, Path(id): Path<String>) -> Result<Response> {
+    access.require_admin()?;
+    app.discard_job(&access.workspace, &id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-pub async fn list_reports(State(app): State<Arc<App>>) -> Result<Response> {
-    let reports = app.list_reports(DEFAULT_WORKSPACE).await?;
+pub async fn list_reports(State(app): State<Arc<App>>, Extension(access): Extension<Access>) -> Result<Response> {
+    access.require_reports()?;
+    let reports = app.list_reports(&access.workspace).await?;
     Ok(Json(json!({ "value": reports })).into_response())
 }
 
 /// Runs a report; its query parameters are the report's parameters.
 pub async fn run_report(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<App>>, Extension(access): Extension<Access>,
     Path(name): Path<String>,
     Query(parameters): Query<BTreeMap<String, String>>,
 ) -> Result<Response> {
+    access.require_reports()?;
     let report = app
-        .run_report(DEFAULT_WORKSPACE, &name, parameters, &actor())
+        .run_report(&access.workspace, &name, parameters, &access.actor)
         .await?;
     Ok(Json(report).into_response())
 }
@@ -153,16 +160,18 @@ pub struct NewPublisher {
     public_key: String,
 }
 
-pub async fn list_publishers(State(app): State<Arc<App>>) -> Result<Response> {
-    let publishers = app.trusted_publishers(DEFAULT_WORKSPACE).await?;
+pub async fn list_publishers(State(app): State<Arc<App>>, Extension(access): Extension<Access>) -> Result<Response> {
+    access.require_admin()?;
+    let publishers = app.trusted_publishers(&access.workspace).await?;
     Ok(Json(json!({ "value": publishers })).into_response())
 }
 
 /// Trusts a publisher key: packages it signs install here. 201 with the publisher.
 pub async fn trust_publisher(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<App>>, Extension(access): Extension<Access>,
     JsonBody(body): JsonBody,
 ) -> Result<Response> {
+    access.require_admin()?;
     let publisher: NewPublisher = serde_json::from_value(body).map_err(|error| {
         Error::unprocessable(
             "invalid_publisher",
@@ -171,15 +180,16 @@ pub async fn trust_publisher(
         )
     })?;
     let trusted = app
-        .trust_publisher(DEFAULT_WORKSPACE, &publisher.name, &publisher.public_key)
+        .trust_publisher(&access.workspace, &publisher.name, &publisher.public_key)
         .await?;
     Ok((StatusCode::CREATED, Json(trusted)).into_response())
 }
 
 pub async fn distrust_publisher(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<App>>, Extension(access): Extension<Access>,
     Path(name): Path<String>,
 ) -> Result<Response> {
-    app.distrust_publisher(DEFAULT_WORKSPACE, &name).await?;
+    access.require_admin()?;
+    app.distrust_publisher(&access.workspace, &name).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -13,24 +13,19 @@ use serde_json::{Value, json};
 use super::body::{JsonBody, MergePatchBody, etag, precondition};
 use crate::error::{Error, Result};
 use crate::query::QueryError;
-use crate::service::{Actor, App, BulkMode, Change, ListRequest, Page, record_text};
+use crate::service::{Access, App, BulkMode, Change, ListRequest, Page, RecordOp, record_text};
 use crate::store::StoredRecord;
-
-/// The workspace every request works in until workspaces arrive with authentication.
-pub const DEFAULT_WORKSPACE: &str = "default";
-
-/// The actor recorded on writes until authentication exists.
-fn actor() -> Actor {
-    Actor("anonymous".to_owned())
-}
+use axum::Extension;
 
 pub async fn create(
     State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
     Path(type_name): Path<String>,
     JsonBody(body): JsonBody,
 ) -> Result<Response> {
+    access.require_create(&type_name)?;
     let record = app
-        .create_record(DEFAULT_WORKSPACE, &type_name, body, &actor())
+        .create_record(&access.workspace, &type_name, body, &access.actor)
         .await?;
     let location = format!("/api/v1/records/{type_name}/{}", record.id);
     let mut response = record_response(StatusCode::CREATED, &record);
@@ -42,27 +37,33 @@ pub async fn create(
 
 pub async fn get(
     State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
     Path((type_name, id)): Path<(String, String)>,
 ) -> Result<Response> {
-    let record = app.get_record(DEFAULT_WORKSPACE, &type_name, &id).await?;
+    let record = app
+        .authorized_record(&access, &type_name, &id, RecordOp::Read)
+        .await?;
     Ok(record_response(StatusCode::OK, &record))
 }
 
 pub async fn replace(
     State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
     Path((type_name, id)): Path<(String, String)>,
     headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> Result<Response> {
     let precondition = precondition(&headers)?;
+    app.authorized_record(&access, &type_name, &id, RecordOp::Update)
+        .await?;
     let record = app
         .update_record(
-            DEFAULT_WORKSPACE,
+            &access.workspace,
             &type_name,
             &id,
             Change::Replace(body),
             precondition,
-            &actor(),
+            &access.actor,
         )
         .await?;
     Ok(record_response(StatusCode::OK, &record))
@@ -70,6 +71,7 @@ pub async fn replace(
 
 pub async fn patch(
     State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
     Path((type_name, id)): Path<(String, String)>,
     headers: HeaderMap,
     MergePatchBody(body): MergePatchBody,
@@ -86,14 +88,16 @@ pub async fn patch(
             )],
         ));
     }
+    app.authorized_record(&access, &type_name, &id, RecordOp::Update)
+        .await?;
     let record = app
         .update_record(
-            DEFAULT_WORKSPACE,
+            &access.workspace,
             &type_name,
             &id,
             Change::MergePatch(body),
             precondition,
-            &actor(),
+            &access.actor,
         )
         .await?;
     Ok(record_response(StatusCode::OK, &record))
@@ -101,12 +105,21 @@ pub async fn patch(
 
 pub async fn delete(
     State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
     Path((type_name, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<StatusCode> {
     let precondition = precondition(&headers)?;
-    app.delete_record(DEFAULT_WORKSPACE, &type_name, &id, precondition, &actor())
+    app.authorized_record(&access, &type_name, &id, RecordOp::Delete)
         .await?;
+    app.delete_record(
+        &access.workspace,
+        &type_name,
+        &id,
+        precondition,
+        &access.actor,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -121,6 +134,7 @@ struct BulkRequest {
 
 pub async fn bulk(
     State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
     Path(type_name): Path<String>,
     JsonBody(body): JsonBody,
 ) -> Result<Response> {
@@ -142,13 +156,17 @@ pub async fn bulk(
             ));
         }
     };
+    access.require_create(&type_name)?;
+    if mode == BulkMode::Upsert {
+        check_upserted(&app, &access, &type_name, &request.records).await?;
+    }
     let records = app
         .bulk_write(
-            DEFAULT_WORKSPACE,
+            &access.workspace,
             &type_name,
             mode,
             request.records,
-            &actor(),
+            &access.actor,
         )
         .await?;
     let ids: Vec<Value> = records
@@ -164,13 +182,14 @@ pub async fn bulk(
 
 pub async fn list(
     State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
     Path(type_name): Path<String>,
     uri: Uri,
     query: std::result::Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Result<Response> {
     let (request, _) = list_request(query, &[])?;
     let page = app
-        .list_records(DEFAULT_WORKSPACE, &type_name, &request, None)
+        .list_records(&access, &type_name, &request, None)
         .await?;
     Ok(page_response(&uri, page))
 }
@@ -179,16 +198,18 @@ pub async fn list(
 /// lookup points at this record (a customer's complaints).
 pub async fn related(
     State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
     Path((type_name, id, source_type)): Path<(String, String, String)>,
     uri: Uri,
     query: std::result::Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Result<Response> {
     let (request, extra) = list_request(query, &["via"])?;
     // The record must exist and be of the named type, so a list never leaks what an id hides.
-    app.get_record(DEFAULT_WORKSPACE, &type_name, &id).await?;
+    app.authorized_record(&access, &type_name, &id, RecordOp::Read)
+        .await?;
     let source = app
         .types
-        .get(&app.store, DEFAULT_WORKSPACE, &source_type)
+        .get(&app.store, &access.workspace, &source_type)
         .await?;
     let candidates: Vec<&String> = source
         .annotations
@@ -232,9 +253,23 @@ pub async fn related(
         }
     };
     let page = app
-        .list_records(DEFAULT_WORKSPACE, &source_type, &request, Some((&via, &id)))
+        .list_records(&access, &source_type, &request, Some((&via, &id)))
         .await?;
     Ok(page_response(&uri, page))
+}
+
+/// An upsert replaces the records whose ids exist: each needs the caller's `update` scope.
+async fn check_upserted(app: &App, access: &Access, type_name: &str, records: &[Value]) -> Result<()> {
+    let ids: Vec<String> = records
+        .iter()
+        .filter_map(|r| r.get("id").and_then(Value::as_str).map(str::to_owned))
+        .collect();
+    for existing in app.store.get_records(&access.workspace, &ids).await? {
+        if existing.entity_type == type_name {
+            access.check_record(type_name, RecordOp::Update, &existing)?;
+        }
+    }
+    Ok(())
 }
 
 fn join(items: &[&String]) -> String {
@@ -344,7 +379,7 @@ fn next_link(uri: &Uri, cursor: &str) -> String {
 
 /// A record response without re-parsing its data: system fields are written in front of the
 /// stored JSON object text.
-fn record_response(status: StatusCode, record: &StoredRecord) -> Response {
+pub(super) fn record_response(status: StatusCode, record: &StoredRecord) -> Response {
     let text = record_text(record);
     let mut response = (status, text).into_response();
     let headers = response.headers_mut();

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::App;
-use super::records::Actor;
+use crate::store::Actor;
 use crate::error::{Error, InvalidRecordExample, InvalidRecordsReport, Result};
 use crate::schema::EntityType;
 use crate::store::StoredEntityType;
@@ -44,8 +44,8 @@ impl App {
             document: entity_type.document.to_string(),
             created_at: now.clone(),
             updated_at: now,
-            created_by: actor.0.clone(),
-            updated_by: actor.0.clone(),
+            created_by: actor.recorded(),
+            updated_by: actor.recorded(),
         };
         tx.save_entity_type(workspace, &stored, true).await?;
         tx.sync_indexes(workspace, &name, &entity_type.index_plan())
@@ -108,8 +108,8 @@ impl App {
                 .map(|p| p.created_at)
                 .unwrap_or_else(|| now.clone()),
             updated_at: now,
-            created_by: actor.0.clone(),
-            updated_by: actor.0.clone(),
+            created_by: actor.recorded(),
+            updated_by: actor.recorded(),
         };
         tx.save_entity_type(workspace, &stored, false).await?;
         tx.sync_indexes(workspace, name, &entity_type.index_plan())

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::plugin_host::{PluginHost, Writes};
 use super::plugins::{LoadedPlugin, WorkspacePlugins};
-use super::records::Actor;
+use crate::store::Actor;
 use super::{App, field_access};
 use crate::error::{Error, FieldError, Result};
 use crate::plugin::bindings::{self, types as wit};
@@ -151,8 +151,18 @@ impl App {
             plugin: plugin.qualified.clone(),
             capabilities: plugin.manifest.capabilities.clone(),
             config: plugin.config.clone(),
-            actor: Actor(format!("plugin:{}", plugin.qualified)),
-            on_behalf_of: actor.clone(),
+            actor: Actor {
+                kind: crate::store::ActorKind::Plugin,
+                id: plugin.qualified.clone(),
+                name: plugin.qualified.clone(),
+                via: format!("plugin {}", plugin.qualified),
+                request_id: actor.request_id.clone(),
+                user: actor.user.clone(),
+            },
+            // Inside a request, the plugin never gains more than the request's user.
+            user_access: super::access::REQUEST_ACCESS
+                .try_with(Clone::clone)
+                .ok(),
             writes,
             tx,
         }
@@ -348,7 +358,7 @@ impl App {
             id: record.id.clone(),
             name: name.to_owned(),
             input: input.to_string(),
-            actor: actor.0.clone(),
+            actor: actor.recorded(),
         };
         let hook = format!("action {name}");
         let subject = Subject::record(type_name, &record.id);
@@ -457,7 +467,7 @@ impl App {
         let request = wit::ReportRequest {
             name: name.to_owned(),
             parameters: serde_json::to_string(&parameters).expect("strings serialise"),
-            actor: actor.0.clone(),
+            actor: actor.recorded(),
         };
         let hook = format!("report {name}");
         let (outcome, _) = self
@@ -686,7 +696,7 @@ pub(super) fn record_event(
         id: id.to_owned(),
         record: record.map(super::record_text),
         previous: previous.map(super::record_text),
-        actor: actor.0.clone(),
+        actor: actor.recorded(),
     }
 }
 

@@ -6,6 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
 
 use super::App;
+use super::access::{Access, RecordOp};
 use crate::error::{Error, FieldError, Result};
 use crate::query::{self, FieldCatalog, QueryError};
 use crate::schema::EntityType;
@@ -61,12 +62,14 @@ impl App {
     /// records whose lookup names that id (reverse navigation).
     pub async fn list_records(
         &self,
-        workspace: &str,
+        access: &Access,
         type_name: &str,
         request: &ListRequest,
         pointing_at: Option<(&str, &str)>,
     ) -> Result<Page> {
+        let workspace = access.workspace.as_str();
         let entity_type = self.types.get(&self.store, workspace, type_name).await?;
+        let owners = access.owner_filter(type_name, RecordOp::Read);
         let filter = match request.filter.as_deref().filter(|f| !f.trim().is_empty()) {
             Some(text) => {
                 let filter = query::parse_filter(text)?;
@@ -168,6 +171,7 @@ impl App {
             entity_type: &entity_type,
             filter: filter.as_ref(),
             pointing_at,
+            owners: owners.as_ref(),
             search,
             order,
             id_descending,
@@ -202,7 +206,7 @@ impl App {
                 values.push(value);
             }
             if !expand.is_empty() {
-                self.expand(workspace, &entity_type, &rows, &expand, &mut values)
+                self.expand(access, &entity_type, &rows, &expand, &mut values)
                     .await?;
             }
             values.iter().map(Value::to_string).collect()
@@ -216,7 +220,7 @@ impl App {
 
     async fn expand(
         &self,
-        workspace: &str,
+        access: &Access,
         entity_type: &EntityType,
         rows: &[StoredRecord],
         fields: &[String],
@@ -236,7 +240,7 @@ impl App {
                 }
             }
         }
-        let targets = self.store.get_records(workspace, &ids).await?;
+        let targets = self.store.get_records(&access.workspace, &ids).await?;
         for (data, record) in parsed.iter().zip(records.iter_mut()) {
             let mut expanded = Map::new();
             for field in fields {
@@ -245,6 +249,8 @@ impl App {
                     targets
                         .iter()
                         .find(|t| t.id == id && &t.entity_type == target_type)
+                        // A target the caller may not read expands to null, like a missing one.
+                        .filter(|t| access.check_record(target_type, RecordOp::Read, t).is_ok())
                 });
                 expanded.insert(
                     field.clone(),
@@ -289,6 +295,8 @@ pub fn record_json(record: &StoredRecord) -> Result<Value> {
         "updated_by".into(),
         Value::String(record.updated_by.clone()),
     );
+    object.insert("owned_by".into(), record.owned_by.clone().into());
+    object.insert("owning_team".into(), record.owning_team.clone().into());
     object.extend(data);
     Ok(Value::Object(object))
 }
@@ -311,6 +319,18 @@ pub fn record_text(record: &StoredRecord) -> String {
         text.push_str(name);
         text.push_str("\":");
         push_json_string(&mut text, value);
+    }
+    for (name, value) in [
+        ("owned_by", &record.owned_by),
+        ("owning_team", &record.owning_team),
+    ] {
+        text.push_str(",\"");
+        text.push_str(name);
+        text.push_str("\":");
+        match value {
+            Some(value) => push_json_string(&mut text, value),
+            None => text.push_str("null"),
+        }
     }
     let data = record.data.trim();
     let members = data

@@ -1,11 +1,15 @@
 //! The application: what the API (and, later, plugins) can ask of the host, independent of
 //! HTTP. Owns the store and the compiled entity types.
 
+pub mod access;
+pub mod auth;
+mod directory;
 mod entity_types;
 mod field_access;
 mod hooks;
 mod list;
 mod outbox;
+mod ownership;
 mod plugin_host;
 mod plugin_stats;
 mod plugins;
@@ -18,9 +22,11 @@ pub use self::outbox::JobSettings;
 pub use self::plugin_host::PluginHost;
 pub use self::plugin_stats::HookStats;
 pub use self::plugins::{PluginRegistry, PluginSettings, WorkspacePlugins};
-pub use self::records::{
-    Actor, BulkMode, Change, MAX_BULK_ITEMS, Precondition, check_id, merge_patch,
-};
+pub use self::access::{Access, Permissions, RecordOp, Scope};
+pub use self::auth::{AuthSettings, Credential, Origin};
+pub use self::directory::UserPatch;
+pub use self::records::{BulkMode, Change, MAX_BULK_ITEMS, Precondition, check_id, merge_patch};
+pub use crate::store::{Actor, ActorKind};
 pub use self::registry::TypeRegistry;
 use crate::store::Store;
 
@@ -30,6 +36,7 @@ pub struct HostSettings {
     pub jobs: JobSettings,
     /// Install packages that no trusted publisher signed (development, demos).
     pub allow_unsigned_packages: bool,
+    pub auth: AuthSettings,
 }
 
 /// The shared state of a running host.
@@ -41,6 +48,8 @@ pub struct App {
     pub jobs: JobSettings,
     /// The host's policies that are not per workspace.
     pub settings: HostSettings,
+    /// Failed sign-ins per client address on this host.
+    pub login_throttle: auth::LoginThrottle,
     /// The `Arc` this app lives in, handed to plugin host calls for the length of a call.
     me: std::sync::Weak<App>,
 }
@@ -59,6 +68,7 @@ impl App {
             plugins,
             jobs: settings.jobs,
             settings,
+            login_throttle: auth::LoginThrottle::default(),
             me: me.clone(),
         }))
     }

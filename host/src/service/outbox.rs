@@ -18,7 +18,7 @@ use tokio::task::JoinSet;
 use super::App;
 use super::hooks::Subject;
 use super::plugin_host::Writes;
-use super::records::Actor;
+use crate::store::Actor;
 use crate::error::{Error, Result};
 use crate::plugin::bindings::types as wit;
 use crate::plugin::manifest::MAX_DEADLINE_MS;
@@ -83,7 +83,7 @@ impl App {
     /// each record change it journaled. `depth`: how many after-change deliveries led to this
     /// transaction (0 for a request).
     pub(super) async fn commit(&self, mut tx: Tx, workspace: &str, depth: i64) -> Result<()> {
-        let changes = tx.take_changes();
+        let changes = tx.changes().to_vec();
         let mut enqueued = false;
         if !changes.is_empty() {
             let plugins = self.workspace_plugins(workspace).await?;
@@ -112,7 +112,7 @@ impl App {
                     id: change.id.clone(),
                     record: change.after.as_ref().map(super::record_text),
                     previous: change.before.as_ref().map(super::record_text),
-                    actor: change.actor.clone(),
+                    actor: change.actor.recorded(),
                 })
                 .expect("an event serialises");
                 for plugin in subscribers {
@@ -248,7 +248,7 @@ impl App {
                 &plugin,
                 Writes::OwnTransaction,
                 None,
-                &Actor(format!("schedule:{}", firing.name)),
+                &Actor::system(&format!("schedule:{}", firing.name)),
             );
             let event = wit::ScheduleEvent {
                 name: firing.name,
@@ -295,7 +295,7 @@ impl App {
                 &plugin,
                 Writes::OwnTransaction,
                 None,
-                &Actor(stored.actor),
+                &Actor::system("outbox"),
             );
             let call_event = super::hooks::event_for(&plugin, &event);
             let (outcome, host) = self

@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::records::{Actor, Change};
+use super::records::{Change};
+use crate::store::Actor;
+use super::access::{Access, RecordOp};
 use super::{App, ListRequest, field_access};
 use crate::error::Error;
 use crate::plugin::{BoxFuture, HostApi, HostCallError, QueryArgs};
@@ -37,9 +39,9 @@ pub struct PluginHost {
     pub(super) config: String,
     /// Writes are recorded as made by the plugin.
     pub(super) actor: Actor,
-    /// The user whose request triggered the plugin.
-    #[allow(dead_code)]
-    pub(super) on_behalf_of: Actor,
+    /// The rights of the user whose request runs the plugin (synchronous hooks, actions):
+    /// every host call must be allowed to the plugin *and* to them.
+    pub(super) user_access: Option<Access>,
     pub(super) writes: Writes,
     /// The transaction of the writes made so far (always present for `Writes::InRequest`).
     pub tx: Option<Tx>,
@@ -51,6 +53,48 @@ impl PluginHost {
             "plugin {} may not {what} {entity_type:?} records: its manifest does not declare that capability",
             self.plugin
         ))
+    }
+
+    /// What the plugin's queries are limited to: the request user's rights, or (in the
+    /// background) the whole workspace, within the capabilities checked separately.
+    fn access(&self) -> Access {
+        match &self.user_access {
+            Some(access) => access.acting_as(self.actor.clone()),
+            None => Access::system(&self.workspace, self.actor.clone()),
+        }
+    }
+
+    /// Checks the request user's right to an operation on an existing record.
+    async fn check_user_record(
+        &mut self,
+        entity_type: &str,
+        id: &str,
+        op: RecordOp,
+    ) -> std::result::Result<(), HostCallError> {
+        let Some(access) = self.user_access.clone() else {
+            return Ok(());
+        };
+        let found = match &mut self.tx {
+            Some(tx) => tx.get_record_for_update(&self.workspace, id).await,
+            None => self.app.store.get_record(&self.workspace, id).await,
+        }
+        .map_err(call_error)?;
+        let Some(record) = found.filter(|r| r.entity_type == entity_type) else {
+            return Ok(()); // the write itself reports the missing record
+        };
+        access
+            .check_record(entity_type, op, &record)
+            .map_err(|error| self.user_denied(error))
+    }
+
+    fn user_denied(&self, error: Error) -> HostCallError {
+        match error {
+            Error::NotFound { what } => HostCallError::NotFound(format!("{what} not found")),
+            other => HostCallError::Denied(format!(
+                "plugin {} acts for the request's user, who may not do this: {other}",
+                self.plugin
+            )),
+        }
     }
 
     fn may_read(&self, entity_type: &str) -> std::result::Result<(), HostCallError> {
@@ -203,6 +247,11 @@ impl HostApi for PluginHost {
             };
             Ok(found
                 .filter(|r| r.entity_type == entity_type)
+                .filter(|r| {
+                    self.user_access.as_ref().is_none_or(|access| {
+                        access.check_record(entity_type, RecordOp::Read, r).is_ok()
+                    })
+                })
                 .map(|r| self.shown(entity_type, super::record_text(&r))))
         })
     }
@@ -223,7 +272,7 @@ impl HostApi for PluginHost {
             };
             let page = self
                 .app
-                .list_records(&self.workspace, entity_type, &request, None)
+                .list_records(&self.access(), entity_type, &request, None)
                 .await
                 .map_err(call_error)?;
             Ok(page
@@ -242,6 +291,11 @@ impl HostApi for PluginHost {
         Box::pin(async move {
             let body = parse_json(data)?;
             self.check_written_fields(entity_type, &body)?;
+            if let Some(access) = &self.user_access {
+                access
+                    .require_create(entity_type)
+                    .map_err(|error| self.user_denied(error))?;
+            }
             let (app, workspace, actor) =
                 (self.app.clone(), self.workspace.clone(), self.actor.clone());
             let tx = self.write_tx(entity_type).await?;
@@ -262,6 +316,8 @@ impl HostApi for PluginHost {
         Box::pin(async move {
             let patch = parse_json(patch)?;
             self.check_written_fields(entity_type, &patch)?;
+            self.check_user_record(entity_type, id, RecordOp::Update)
+                .await?;
             let (app, workspace, actor) =
                 (self.app.clone(), self.workspace.clone(), self.actor.clone());
             let tx = self.write_tx(entity_type).await?;
@@ -293,6 +349,8 @@ impl HostApi for PluginHost {
                     fields.join(", ")
                 )));
             }
+            self.check_user_record(entity_type, id, RecordOp::Delete)
+                .await?;
             let (app, workspace, actor) =
                 (self.app.clone(), self.workspace.clone(), self.actor.clone());
             let tx = self.write_tx(entity_type).await?;

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use super::App;
 use super::plugin_host::PluginHost;
 use super::plugin_stats::PluginStats;
-use super::records::Actor;
+use crate::store::Actor;
 use crate::error::{Error, FieldError, Result};
 use crate::plugin::manifest::{LimitsRequest, check_limits};
 use crate::plugin::signature::Signed;
@@ -369,7 +369,7 @@ impl App {
                     old.enabled,
                 )
             }
-            (None, None) => (now.clone(), actor.0.clone(), "{}".to_owned(), true),
+            (None, None) => (now.clone(), actor.recorded(), "{}".to_owned(), true),
         };
         let stored = StoredPackage {
             name: manifest.name.clone(),

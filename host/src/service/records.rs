@@ -13,7 +13,7 @@ use crate::error::{Error, FieldError, ItemError, Result};
 use crate::plugin::Hook;
 use crate::plugin::bindings::types::Operation;
 use crate::schema::{EntityType, OnDelete, SYSTEM_FIELDS};
-use crate::store::{Dialect, InsertCommand, RecordChange, SearchText, StoredRecord, Tx};
+use crate::store::{Actor, Dialect, InsertCommand, RecordChange, SearchText, StoredRecord, Tx};
 
 /// Most records one bulk request may carry.
 pub const MAX_BULK_ITEMS: usize = 1000;
@@ -55,9 +55,6 @@ pub enum BulkMode {
     Upsert,
 }
 
-/// Who is writing, recorded in `created_by` / `updated_by`.
-#[derive(Debug, Clone)]
-pub struct Actor(pub String);
 
 impl App {
     pub async fn get_record(
@@ -107,6 +104,7 @@ impl App {
                 search: search_text(&entity_type, &new.data),
                 type_version: entity_type.version,
                 lookups: lookup_targets(&entity_type, &new.data),
+                audited_as: Some(actor.clone()),
                 record,
             };
             let record = command.record.clone();
@@ -488,7 +486,7 @@ impl App {
             version: current.version + 1,
             data: data.to_string(),
             updated_at: crate::clock::now(),
-            updated_by: actor.0.clone(),
+            updated_by: actor.recorded(),
             ..current.clone()
         };
         let event = record_event(
@@ -629,9 +627,10 @@ impl App {
             .map_err(|error| write_conflict(error, entity_type, workspace, tx.dialect()))?;
         if inserted {
             tx.journal(RecordChange {
+                workspace: workspace.to_owned(),
                 entity_type: entity_type.name.clone(),
                 id: record.id.clone(),
-                actor: actor.0.clone(),
+                actor: actor.clone(),
                 before: None,
                 after: Some(record.clone()),
             });
@@ -658,7 +657,7 @@ impl App {
             version: current.version + 1,
             data: data.to_string(),
             updated_at: crate::clock::now(),
-            updated_by: actor.0.clone(),
+            updated_by: actor.recorded(),
             ..current.clone()
         };
         let search = search_text(entity_type, &data);
@@ -673,9 +672,10 @@ impl App {
             });
         }
         tx.journal(RecordChange {
+                workspace: workspace.to_owned(),
             entity_type: entity_type.name.clone(),
             id: record.id.clone(),
-            actor: actor.0.clone(),
+            actor: actor.clone(),
             before: Some(current),
             after: Some(record.clone()),
         });
@@ -752,8 +752,10 @@ fn new_stored_record(entity_type: &EntityType, new: &NewRecord, actor: &Actor) -
         data: new.data.to_string(),
         created_at: now.clone(),
         updated_at: now,
-        created_by: actor.0.clone(),
-        updated_by: actor.0.clone(),
+        created_by: actor.recorded(),
+        updated_by: actor.recorded(),
+        owned_by: actor.user.clone(),
+        owning_team: None,
     }
 }
 
@@ -1055,7 +1057,7 @@ fn unique_keys(entity_type: &EntityType, data: &Value) -> Vec<String> {
 }
 
 /// The words full-text search indexes for a record.
-fn search_text(entity_type: &EntityType, data: &Value) -> SearchText {
+pub(super) fn search_text(entity_type: &EntityType, data: &Value) -> SearchText {
     let mut text = String::new();
     for field in entity_type.search_fields() {
         if let Some(value) = data.get(&field).and_then(Value::as_str) {
@@ -1150,13 +1152,14 @@ fn delete_cascading<'a>(
                             record.version += 1;
                             record.data = data.to_string();
                             record.updated_at = crate::clock::now();
-                            record.updated_by = actor.0.clone();
+                            record.updated_by = actor.recorded();
                             let search = search_text(source, &data);
                             tx.update_record(workspace, &record, &search).await?;
                             tx.journal(RecordChange {
+                workspace: workspace.to_owned(),
                                 entity_type: source.name.clone(),
                                 id: record.id.clone(),
-                                actor: actor.0.clone(),
+                                actor: actor.clone(),
                                 before: Some(before),
                                 after: Some(record),
                             });
@@ -1167,9 +1170,10 @@ fn delete_cascading<'a>(
         }
         if let Some(deleted) = tx.delete_record(workspace, id).await? {
             tx.journal(RecordChange {
+                workspace: workspace.to_owned(),
                 entity_type: deleted.entity_type.clone(),
                 id: deleted.id.clone(),
-                actor: actor.0.clone(),
+                actor: actor.clone(),
                 before: Some(deleted),
                 after: None,
             });

@@ -85,6 +85,14 @@ impl TypeRegistry {
     }
 
     /// Forgets a type this host just deleted.
+    /// Drops every cached type of a removed workspace.
+    pub fn forget_workspace(&self, workspace: &str) {
+        self.entries
+            .write()
+            .expect("registry lock")
+            .retain(|(owner, _), _| owner != workspace);
+    }
+
     pub fn forget(&self, workspace: &str, name: &str) {
         self.entries
             .write()

@@ -153,14 +153,15 @@ async fn run_together(
     Ok(results)
 }
 
-/// Runs the queued inserts as one statement list; each writes two rows (record, text index),
-/// so fewer rows means a guard failed somewhere and the batch must be retried one by one.
+/// Runs the queued inserts as one statement list; each writes three rows (record, text index,
+/// audit entry), so fewer rows means a guard failed somewhere and the batch must be retried
+/// one by one.
 async fn flush_inserts(tx: &mut Tx, inserts: &mut SqlBuilder, pending: &mut u64) -> Result<()> {
     if *pending == 0 {
         return Ok(());
     }
     let sql = std::mem::replace(inserts, SqlBuilder::new(Dialect::Sqlite));
-    let expected = 2 * *pending;
+    let expected = 3 * *pending;
     *pending = 0;
     let written = tx.execute(sql).await?;
     if written == expected {

@@ -32,6 +32,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0003_plugin_jobs.sql"),
         include_str!("../../migrations/postgres/0003_plugin_jobs.sql"),
     ),
+    (
+        4,
+        "roles, users, teams, sessions, API tokens, record ownership, audit trail",
+        include_str!("../../migrations/sqlite/0004_security.sql"),
+        include_str!("../../migrations/postgres/0004_security.sql"),
+    ),
 ];
 
 pub(super) fn migrator(dialect: Dialect) -> Migrator {

@@ -91,6 +91,7 @@ fn decode_record<R: Row>(row: &R) -> std::result::Result<StoredRecord, sqlx::Err
 where
     for<'q> i64: Decode<'q, R::Database> + Type<R::Database>,
     for<'q> String: Decode<'q, R::Database> + Type<R::Database>,
+    for<'q> Option<String>: Decode<'q, R::Database>,
     usize: sqlx::ColumnIndex<R>,
 {
     Ok(StoredRecord {
@@ -102,6 +103,8 @@ where
         updated_at: row.try_get(5)?,
         created_by: row.try_get(6)?,
         updated_by: row.try_get(7)?,
+        owned_by: row.try_get(8)?,
+        owning_team: row.try_get(9)?,
     })
 }
 

@@ -5,6 +5,7 @@
 //! compose validation, lookups and writes inside one `Tx` so that they commit or roll back
 //! together.
 
+mod audit;
 mod batch;
 mod connect;
 mod entity_types;
@@ -13,6 +14,7 @@ mod jobs;
 mod packages;
 mod query;
 mod records;
+mod security;
 pub mod sql;
 
 use std::path::Path;
@@ -20,13 +22,17 @@ use std::time::Duration;
 
 use sqlx::{Postgres, Sqlite, Transaction};
 
+pub use self::audit::{Actor, ActorKind, AdminChange, AuditEntry, AuditQuery};
 pub use self::batch::BoxFuture;
 pub use self::connect::redact as redact_url;
 pub use self::entity_types::{StoredEntityType, unique_key_of_violation};
 pub use self::jobs::{ClaimedJob, FAILURES_KEPT, JobRow, NewJob, ScheduleRow, StoredFailure};
 pub use self::packages::{StoredComponent, StoredPackage, TrustedPublisher};
-pub use self::query::{ListPlan, SearchText, SortKey, has_search_words, list_sql};
+pub use self::query::{ListPlan, OwnerFilter, SearchText, SortKey, has_search_words, list_sql};
 pub use self::records::{InsertCommand, StoredRecord};
+pub use self::security::{
+    StoredRole, StoredSession, StoredTeam, StoredToken, StoredUser, StoredWorkspace,
+};
 pub use self::sql::{Dialect, SqlValue};
 use crate::error::{Error, Result};
 
@@ -81,6 +87,8 @@ enum Backend {
 pub struct Tx {
     conn: TxConn,
     changes: Vec<RecordChange>,
+    /// Admin changes to append to the audit trail at commit, with their workspace.
+    audit: Vec<(String, AuditEntry)>,
 }
 
 enum TxConn {
@@ -91,10 +99,11 @@ enum TxConn {
 /// One record written in a transaction: `before` is absent on create, `after` on delete.
 #[derive(Debug, Clone)]
 pub struct RecordChange {
+    pub workspace: String,
     pub entity_type: String,
     pub id: String,
     /// Who made the change.
-    pub actor: String,
+    pub actor: Actor,
     pub before: Option<StoredRecord>,
     pub after: Option<StoredRecord>,
 }
@@ -238,10 +247,13 @@ impl Tx {
         Tx {
             conn,
             changes: Vec::new(),
+            audit: Vec::new(),
         }
     }
 
-    pub async fn commit(self) -> Result<()> {
+    /// Appends the audit entries of every change made in the transaction, then commits.
+    pub async fn commit(mut self) -> Result<()> {
+        self.write_audit().await?;
         match self.conn {
             TxConn::Sqlite(tx) => tx.commit().await,
             TxConn::Postgres(tx) => tx.commit().await,
@@ -261,9 +273,9 @@ impl Tx {
         self.changes.push(change);
     }
 
-    /// The record changes noted so far, emptying the journal.
-    pub fn take_changes(&mut self) -> Vec<RecordChange> {
-        std::mem::take(&mut self.changes)
+    /// The record changes noted so far.
+    pub fn changes(&self) -> &[RecordChange] {
+        &self.changes
     }
 }
 

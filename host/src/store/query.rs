@@ -31,6 +31,8 @@ pub struct ListPlan<'a> {
     pub filter: Option<&'a Filter>,
     /// An extra `field eq value` condition: reverse navigation of a lookup.
     pub pointing_at: Option<(&'a str, &'a str)>,
+    /// Only records owned by these users or teams (a role's `own` / `team` scope).
+    pub owners: Option<&'a OwnerFilter>,
     pub search: Option<&'a str>,
     /// Sort keys without the final id tiebreaker, which the plan adds itself.
     pub order: Vec<SortKey>,
@@ -39,6 +41,15 @@ pub struct ListPlan<'a> {
     /// The last row of the previous page: one value per sort key, then its id.
     pub after: Option<(Vec<Value>, String)>,
     pub limit: i64,
+}
+
+/// Records an owner filter lets through: the SQL side of an `own` or `team` scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnerFilter {
+    /// Records owned by one of these users…
+    pub users: Vec<String>,
+    /// …or by one of these teams.
+    pub teams: Vec<String>,
 }
 
 impl Store {
@@ -98,6 +109,9 @@ fn push_conditions(sql: &mut SqlBuilder, plan: &ListPlan<'_>) {
         sql.push(" AND ");
         push_filter(sql, plan.entity_type, filter);
     }
+    if let Some(owners) = plan.owners {
+        push_owner_filter(sql, owners);
+    }
     if let Some((field, value)) = plan.pointing_at {
         sql.push(" AND ")
             .push(&dialect.field_expr(&[field.to_owned()], FieldKind::String))
@@ -116,6 +130,32 @@ fn push_conditions(sql: &mut SqlBuilder, plan: &ListPlan<'_>) {
                 .push(")"),
         };
     }
+}
+
+fn push_owner_filter(sql: &mut SqlBuilder, owners: &OwnerFilter) {
+    let mut parts = 0;
+    sql.push(" AND (");
+    for (column, values) in [("r.owned_by", &owners.users), ("r.owning_team", &owners.teams)] {
+        if values.is_empty() {
+            continue;
+        }
+        if parts > 0 {
+            sql.push(" OR ");
+        }
+        parts += 1;
+        sql.push(column).push(" IN (");
+        for (index, value) in values.iter().enumerate() {
+            if index > 0 {
+                sql.push(", ");
+            }
+            sql.bind(SqlValue::Text(value.clone()));
+        }
+        sql.push(")");
+    }
+    if parts == 0 {
+        sql.push("1 = 0");
+    }
+    sql.push(")");
 }
 
 fn push_filter(sql: &mut SqlBuilder, entity_type: &EntityType, filter: &Filter) {

@@ -19,6 +19,10 @@ pub struct StoredRecord {
     pub updated_at: String,
     pub created_by: String,
     pub updated_by: String,
+    /// The user who owns the record, for row-level permissions (`docs/security.md`).
+    pub owned_by: Option<String>,
+    /// The team that owns the record, if any.
+    pub owning_team: Option<String>,
 }
 
 /// A new record to insert with its guards: conditions checked by the INSERT itself, so that
@@ -32,6 +36,9 @@ pub struct InsertCommand {
     pub type_version: i64,
     /// Lookup targets that must exist: (record id, entity type).
     pub lookups: Vec<(String, String)>,
+    /// Who creates it, for the audit entry written with it; `None` inside a [`Tx`], whose
+    /// journal writes the entry at commit.
+    pub audited_as: Option<super::Actor>,
 }
 
 /// Appends the record's column values: id, workspace, type, version, data, timestamps, actors.
@@ -56,6 +63,10 @@ fn push_record_values(sql: &mut SqlBuilder, workspace: &str, record: &StoredReco
     ] {
         sql.push(", ").bind(SqlValue::Text(value.clone()));
     }
+    for value in [&record.owned_by, &record.owning_team] {
+        sql.push(", ")
+            .bind(value.clone().map_or(SqlValue::Null, SqlValue::Text));
+    }
 }
 
 /// SQLite: two statements that insert the record only if every guard holds, then its
@@ -63,7 +74,7 @@ fn push_record_values(sql: &mut SqlBuilder, workspace: &str, record: &StoredReco
 pub(super) fn push_guarded_insert(sql: &mut SqlBuilder, command: &InsertCommand) {
     debug_assert_eq!(sql.dialect, Dialect::Sqlite);
     let record = &command.record;
-    sql.push("INSERT INTO records (id, workspace_id, entity_type, version, data, created_at, updated_at, created_by, updated_by) SELECT ");
+    sql.push("INSERT INTO records (id, workspace_id, entity_type, version, data, created_at, updated_at, created_by, updated_by, owned_by, owning_team) SELECT ");
     push_record_values(sql, &command.workspace, record);
     sql.push(" WHERE EXISTS (SELECT 1 FROM entity_types WHERE workspace_id = ")
         .bind(SqlValue::Text(command.workspace.clone()))
@@ -85,6 +96,22 @@ pub(super) fn push_guarded_insert(sql: &mut SqlBuilder, command: &InsertCommand)
     sql.push("; INSERT INTO records_fts (rowid, content) SELECT last_insert_rowid(), ")
         .bind(SqlValue::Text(command.search.0.clone()))
         .push(" WHERE changes() = 1");
+    if let Some(actor) = &command.audited_as {
+        let change = super::RecordChange {
+            workspace: command.workspace.clone(),
+            entity_type: record.entity_type.clone(),
+            id: record.id.clone(),
+            actor: actor.clone(),
+            before: None,
+            after: Some(record.clone()),
+        };
+        sql.push("; ");
+        super::audit::push_guarded_audit(
+            sql,
+            &command.workspace,
+            &super::AuditEntry::of_record_change(&change),
+        );
+    }
 }
 
 /// The select list that `exec::decode_record` expects, in its order.
@@ -92,10 +119,10 @@ pub(super) fn push_guarded_insert(sql: &mut SqlBuilder, command: &InsertCommand)
 fn returning_columns(dialect: Dialect) -> &'static str {
     match dialect {
         Dialect::Sqlite => {
-            "id, entity_type, version, data, created_at, updated_at, created_by, updated_by"
+            "id, entity_type, version, data, created_at, updated_at, created_by, updated_by, owned_by, owning_team"
         }
         Dialect::Postgres => {
-            "id, entity_type, version, data::text, created_at, updated_at, created_by, updated_by"
+            "id, entity_type, version, data::text, created_at, updated_at, created_by, updated_by, owned_by, owning_team"
         }
     }
 }
@@ -103,10 +130,10 @@ fn returning_columns(dialect: Dialect) -> &'static str {
 pub(super) fn record_columns(dialect: Dialect) -> &'static str {
     match dialect {
         Dialect::Sqlite => {
-            "r.id, r.entity_type, r.version, r.data, r.created_at, r.updated_at, r.created_by, r.updated_by"
+            "r.id, r.entity_type, r.version, r.data, r.created_at, r.updated_at, r.created_by, r.updated_by, r.owned_by, r.owning_team"
         }
         Dialect::Postgres => {
-            "r.id, r.entity_type, r.version, r.data::text, r.created_at, r.updated_at, r.created_by, r.updated_by"
+            "r.id, r.entity_type, r.version, r.data::text, r.created_at, r.updated_at, r.created_by, r.updated_by, r.owned_by, r.owning_team"
         }
     }
 }
@@ -187,6 +214,7 @@ impl Tx {
                     search: search.clone(),
                     type_version,
                     lookups: Vec::new(),
+                    audited_as: None,
                 };
                 push_guarded_insert(&mut sql, &command);
             }
@@ -199,7 +227,7 @@ impl Tx {
                     Some(version) if version == type_version => {}
                     _ => return Ok(false),
                 }
-                sql.push("INSERT INTO records (id, workspace_id, entity_type, version, data, created_at, updated_at, created_by, updated_by, search) VALUES (");
+                sql.push("INSERT INTO records (id, workspace_id, entity_type, version, data, created_at, updated_at, created_by, updated_by, owned_by, owning_team, search) VALUES (");
                 push_record_values(&mut sql, workspace, record);
                 sql.push(", to_tsvector('simple', ")
                     .bind(SqlValue::Text(search.0.clone()))
@@ -232,6 +260,10 @@ impl Tx {
             .bind(SqlValue::Text(record.updated_at.clone()))
             .push(", updated_by = ")
             .bind(SqlValue::Text(record.updated_by.clone()))
+            .push(", owned_by = ")
+            .bind(record.owned_by.clone().map_or(SqlValue::Null, SqlValue::Text))
+            .push(", owning_team = ")
+            .bind(record.owning_team.clone().map_or(SqlValue::Null, SqlValue::Text))
             .push(" WHERE workspace_id = ")
             .bind(SqlValue::Text(workspace.to_owned()))
             .push(" AND id = ")

@@ -85,6 +85,21 @@ impl SqlBuilder {
         }
     }
 
+    /// A whole statement written with `?` for each value, in order: for the many short,
+    /// fixed statements where interleaving `push` and `bind` would hide the SQL.
+    pub fn statement(dialect: Dialect, text: &str, values: impl IntoIterator<Item = SqlValue>) -> Self {
+        let mut sql = SqlBuilder::new(dialect);
+        let mut values = values.into_iter();
+        for (index, part) in text.split('?').enumerate() {
+            if index > 0 {
+                sql.bind(values.next().expect("a value for every placeholder"));
+            }
+            sql.push(part);
+        }
+        debug_assert!(values.next().is_none(), "more values than placeholders");
+        sql
+    }
+
     pub fn push(&mut self, text: &str) -> &mut Self {
         self.sql.push_str(text);
         self
@@ -135,6 +150,16 @@ pub fn literal(name: &str) -> String {
         "refusing to write {name:?} into SQL"
     );
     format!("'{name}'")
+}
+
+/// Whether a text is a workspace id: `^[a-z][a-z0-9-]{1,62}$`, which [`literal`] accepts.
+pub fn is_workspace_id(id: &str) -> bool {
+    let bytes = id.as_bytes();
+    (2..=63).contains(&bytes.len())
+        && bytes[0].is_ascii_lowercase()
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
 }
 
 /// A stable 64-bit FNV-1a hash, for index names that must be the same on every host and version.
