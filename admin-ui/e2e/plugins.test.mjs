@@ -193,12 +193,12 @@ test('a dead delivery shows its error and attempts, is retried, and another is d
   const watched = {
     type: 'object', additionalProperties: false, required: ['name'],
     properties: { name: { type: 'string' } },
-    'x-xrm': { name: 'watched', display_name: 'Watched', title_field: 'name' },
+    'x-xrm': { name: 'watched', display_name: 'Watched', plural_name: 'Watched', title_field: 'name' },
   };
   const journal = {
     type: 'object', additionalProperties: false, required: ['event'],
     properties: { event: { type: 'string' }, watched_id: { type: 'string' }, watched_version: { type: 'integer' }, actor: { type: 'string' }, fired_at: { type: 'string' } },
-    'x-xrm': { name: 'journal_entry', display_name: 'Journal entry', title_field: 'event' },
+    'x-xrm': { name: 'journal_entry', display_name: 'Journal entry', plural_name: 'Journal entries', title_field: 'event' },
   };
   for (const schema of [watched, journal]) {
     assert.equal((await api(server.url, '/entity-types', { method: 'POST', body: JSON.stringify(schema) })).status, 201);

@@ -20,6 +20,9 @@ interface FilterForm {
   until: string;
 }
 
+/** The kinds of subject the host audits (docs/security.md, "Audit trail"); others can be typed. */
+const SUBJECT_KINDS = ['record', 'entity_type', 'package', 'plugin', 'publisher', 'user', 'team', 'role', 'token', 'workspace'];
+
 const EMPTY: FilterForm = { subject_kind: '', subject_type: '', subject_id: '', actor_id: '', action: '', since: '', until: '' };
 
 function toFilter(form: FilterForm): AuditFilter {
@@ -60,14 +63,12 @@ export default function AuditLog() {
       <form className="card filters" onSubmit={apply} aria-label="Filters">
         <div className="form-row">
           <label htmlFor="audit-kind">Subject kind</label>
-          <select id="audit-kind" className="form-control" value={form.subject_kind} onChange={(e) => set('subject_kind', e.target.value)}>
-            <option value="">any</option>
-            {['record', 'entity_type', 'package', 'plugin', 'publisher', 'user', 'team', 'role', 'token', 'workspace'].map((kind) => (
-              <option key={kind} value={kind}>
-                {kind}
-              </option>
+          <input id="audit-kind" className="form-control" list="audit-kinds" placeholder="any" value={form.subject_kind} onChange={(e) => set('subject_kind', e.target.value)} />
+          <datalist id="audit-kinds">
+            {SUBJECT_KINDS.map((kind) => (
+              <option key={kind} value={kind} />
             ))}
-          </select>
+          </datalist>
         </div>
         <div className="form-row">
           <label htmlFor="audit-type">Entity type</label>
