@@ -42,6 +42,66 @@ pub enum Backend {
     Postgres,
 }
 
+/// The instance admin every test server starts with (workspace `default`), made from
+/// `XRM_BOOTSTRAP_ADMIN_EMAIL` / `XRM_BOOTSTRAP_ADMIN_PASSWORD`.
+pub const ADMIN_EMAIL: &str = "admin@test.xrm";
+pub const ADMIN_PASSWORD: &str = "test-admin-password";
+
+/// The same server through another client: another user's session or an API token.
+pub struct Caller<'a> {
+    server: &'a TestServer,
+    client: reqwest::Client,
+}
+
+impl Caller<'_> {
+    pub async fn get(&self, path: &str) -> Response {
+        self.send(Method::GET, path, &[], None).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Response {
+        self.send(Method::DELETE, path, &[], None).await
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.send_json(Method::POST, path, body).await
+    }
+
+    pub async fn put_json(&self, path: &str, body: &Value) -> Response {
+        self.send_json(Method::PUT, path, body).await
+    }
+
+    pub async fn patch_json(&self, path: &str, body: &Value) -> Response {
+        self.send_json(Method::PATCH, path, body).await
+    }
+
+    pub async fn send_json(&self, method: Method, path: &str, body: &Value) -> Response {
+        self.send(
+            method,
+            path,
+            &[("content-type", "application/json")],
+            Some(body.to_string().into_bytes()),
+        )
+        .await
+    }
+
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Response {
+        self.server
+            .send_with(&self.client, method, path, headers, body)
+            .await
+    }
+
+    /// The client, for tasks that outlive the borrow.
+    pub fn client(&self) -> reqwest::Client {
+        self.client.clone()
+    }
+}
+
 /// A running `xrm serve` process with its own data directory (and database, on PostgreSQL).
 ///
 /// Dropping it kills the process, removes the directory and drops the database.
@@ -55,6 +115,15 @@ pub struct TestServer {
     process: Mutex<Option<Child>>,
     base_url: Mutex<String>,
     client: reqwest::Client,
+}
+
+fn plain_client(headers: reqwest::header::HeaderMap) -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .timeout(REQUEST_TIMEOUT)
+        .default_headers(headers)
+        .build()
+        .expect("a plain HTTP client builds")
 }
 
 /// One HTTP response, read whole: status, headers, the body text and the body as JSON.
@@ -155,7 +224,68 @@ impl TestServer {
             client,
         };
         server.spawn().await;
+        let admin = server
+            .sign_in("default", ADMIN_EMAIL, ADMIN_PASSWORD)
+            .await
+            .client();
+        let mut server = server;
+        server.client = admin;
         server
+    }
+
+    /// A client with no credentials at all.
+    pub fn anonymous(&self) -> Caller<'_> {
+        Caller {
+            server: self,
+            client: plain_client(reqwest::header::HeaderMap::new()),
+        }
+    }
+
+    /// The signed-in instance admin's client (what every plain request of this server uses).
+    pub fn client(&self) -> reqwest::Client {
+        self.client.clone()
+    }
+
+    /// Signs a user in through `POST /api/v1/auth/login` and returns a caller that sends
+    /// the session cookie and its CSRF token. Panics when sign-in fails.
+    pub async fn sign_in(&self, workspace: &str, email: &str, password: &str) -> Caller<'_> {
+        let response = self
+            .anonymous()
+            .post_json(
+                "/api/v1/auth/login",
+                &serde_json::json!({"workspace": workspace, "email": email, "password": password}),
+            )
+            .await;
+        response.expect_status(200);
+        let cookie = response
+            .header("set-cookie")
+            .and_then(|c| c.split(';').next())
+            .expect("sign-in sets the session cookie")
+            .to_owned();
+        let csrf = response.body["csrf_token"]
+            .as_str()
+            .expect("the session has a csrf_token")
+            .to_owned();
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("cookie", cookie.parse().expect("a cookie header"));
+        headers.insert("x-csrf-token", csrf.parse().expect("a csrf header"));
+        Caller {
+            server: self,
+            client: plain_client(headers),
+        }
+    }
+
+    /// A caller that sends an API token.
+    pub fn with_token(&self, token: &str) -> Caller<'_> {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            "authorization",
+            format!("Bearer {token}").parse().expect("a token header"),
+        );
+        Caller {
+            server: self,
+            client: plain_client(headers),
+        }
     }
 
     /// Like [`TestServer::start`], but returns `None` (after saying so on stderr) when the
@@ -290,8 +420,20 @@ impl TestServer {
         headers: &[(&str, &str)],
         body: Option<Vec<u8>>,
     ) -> Response {
+        self.send_with(&self.client, method, path, headers, body)
+            .await
+    }
+
+    async fn send_with(
+        &self,
+        client: &reqwest::Client,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Response {
         let url = self.url(path);
-        let mut request = self.client.request(method.clone(), &url);
+        let mut request = client.request(method.clone(), &url);
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
@@ -444,6 +586,8 @@ impl TestServer {
             .env_remove("XRM_DATA_DIR")
             .env_remove("XRM_LISTEN")
             .env_remove("XRM_DEMO")
+            .env("XRM_BOOTSTRAP_ADMIN_EMAIL", ADMIN_EMAIL)
+            .env("XRM_BOOTSTRAP_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(stderr_file));

@@ -239,8 +239,9 @@ pub struct ServeArgs {
     #[arg(long, env = "XRM_CORS_ORIGIN", value_name = "ORIGIN", value_delimiter = ',')]
     pub cors_origin: Vec<String>,
 
-    /// Requests per second and client address (and burst size), per host; 0 turns the limit
-    /// off [default: 200]
+    /// Requests per second and client address (and burst size), per host; 0 is no limit. Set
+    /// it when clients reach xrm directly: behind a proxy every client has the proxy's address
+    /// [default: 0]
     #[arg(long, env = "XRM_RATE_LIMIT_PER_SECOND", value_name = "N")]
     pub rate_limit_per_second: Option<u32>,
 }
@@ -396,7 +397,7 @@ pub fn serve_config(args: &ServeArgs, config_file: Option<&Path>) -> Result<Serv
             rate_limit_per_second: args
                 .rate_limit_per_second
                 .or(file.rate_limit_per_second)
-                .unwrap_or(200),
+                .unwrap_or(0),
         },
         log_format: args
             .log_format

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use serde_json::json;
 use xrm_tests::{Method, Response, TestServer, both_backends};
 
-use crate::fixtures::{all_ids, id_of, join_all, reqwest_client, with_customers};
+use crate::fixtures::{all_ids, id_of, join_all, with_customers};
 
 async fn patch_if_match(
     server: &TestServer,
@@ -152,8 +152,8 @@ both_backends! {
         let writer = {
             let stop = Arc::clone(&stop);
             let client_url = server.url("/api/v1/records/customer");
+            let client = server.client();
             tokio::spawn(async move {
-                let client = reqwest_client();
                 let mut written = 0usize;
                 while !stop.load(Ordering::Relaxed) {
                     let body = json!({"name": format!("Concurrent {written}"), "lifetime_value": (written * 71) % 1000});

@@ -173,14 +173,6 @@ pub async fn all_ids(server: &TestServer, type_name: &str) -> BTreeSet<String> {
     }
 }
 
-/// A plain client for tasks that outlive a borrow of the server.
-pub fn reqwest_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("client builds")
-}
-
 /// Runs futures concurrently on the current task and collects their outputs in order.
 pub async fn join_all<F: std::future::Future>(
     futures: impl IntoIterator<Item = F>,

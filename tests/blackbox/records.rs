@@ -7,13 +7,15 @@ use xrm_tests::{Method, TestServer, both_backends};
 use crate::fixtures::{id_of, random_id, with_customers, with_tickets};
 
 /// The system fields every record carries.
-const SYSTEM_FIELDS: [&str; 6] = [
+const SYSTEM_FIELDS: [&str; 8] = [
     "id",
     "version",
     "created_at",
     "updated_at",
     "created_by",
     "updated_by",
+    "owned_by",
+    "owning_team",
 ];
 
 fn is_rfc3339_utc(text: &str) -> bool {

@@ -13,13 +13,15 @@ use crate::error::FieldError;
 pub type FieldPath = Vec<String>;
 
 /// Names a record may never use at its top level: the host owns them.
-pub const SYSTEM_FIELDS: [&str; 6] = [
+pub const SYSTEM_FIELDS: [&str; 8] = [
     "id",
     "version",
     "created_at",
     "updated_at",
     "created_by",
     "updated_by",
+    "owned_by",
+    "owning_team",
 ];
 
 /// What happens to records that point at a record being deleted.

@@ -124,6 +124,8 @@ impl EntityType {
             ("updated_at", FieldKind::String),
             ("created_by", FieldKind::String),
             ("updated_by", FieldKind::String),
+            ("owned_by", FieldKind::String),
+            ("owning_team", FieldKind::String),
         ] {
             fields.insert(name.to_owned(), FieldInfo { kind, system: true });
         }

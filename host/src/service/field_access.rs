@@ -5,18 +5,9 @@
 use serde_json::{Map, Value};
 
 use crate::query::{FieldCatalog, FieldKind};
-use crate::schema::EntityType;
+use crate::schema::{EntityType, SYSTEM_FIELDS};
 
-/// Fields every plugin sees on every record it may read.
-const SYSTEM_FIELDS: [&str; 6] = [
-    "id",
-    "version",
-    "created_at",
-    "updated_at",
-    "created_by",
-    "updated_by",
-];
-
+/// System fields are on every record a plugin may read.
 fn visible(name: &str, fields: &[String]) -> bool {
     SYSTEM_FIELDS.contains(&name) || fields.iter().any(|f| f == name)
 }

@@ -439,6 +439,8 @@ fn encode_cursor(order: &[SortKey], last: &StoredRecord, fingerprint: u64) -> Re
                     "updated_at" => Value::String(last.updated_at.clone()),
                     "created_by" => Value::String(last.created_by.clone()),
                     "updated_by" => Value::String(last.updated_by.clone()),
+                    "owned_by" => last.owned_by.clone().into(),
+                    "owning_team" => last.owning_team.clone().into(),
                     _ => Value::String(last.id.clone()),
                 }
             } else {

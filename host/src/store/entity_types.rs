@@ -19,15 +19,15 @@ pub struct StoredEntityType {
     pub updated_by: String,
 }
 
-/// Entity-type rows are read through the record decoder: the shapes are the same eight
-/// columns (text, text, integer, text, text, text, text, text).
+/// Entity-type rows are read through the record decoder: the shapes are the same ten columns
+/// (text, text, integer, text, text, text, text, text, and two null owners).
 fn type_columns(dialect: Dialect) -> &'static str {
     match dialect {
         Dialect::Sqlite => {
-            "name, name, version, document, created_at, updated_at, created_by, updated_by"
+            "name, name, version, document, created_at, updated_at, created_by, updated_by, CAST(NULL AS TEXT), CAST(NULL AS TEXT)"
         }
         Dialect::Postgres => {
-            "name, name, version, document::text, created_at, updated_at, created_by, updated_by"
+            "name, name, version, document::text, created_at, updated_at, created_by, updated_by, CAST(NULL AS TEXT), CAST(NULL AS TEXT)"
         }
     }
 }
@@ -35,10 +35,10 @@ fn type_columns(dialect: Dialect) -> &'static str {
 fn version_columns(dialect: Dialect) -> &'static str {
     match dialect {
         Dialect::Sqlite => {
-            "name, name, version, document, created_at, created_at, created_by, created_by"
+            "name, name, version, document, created_at, created_at, created_by, created_by, CAST(NULL AS TEXT), CAST(NULL AS TEXT)"
         }
         Dialect::Postgres => {
-            "name, name, version, document::text, created_at, created_at, created_by, created_by"
+            "name, name, version, document::text, created_at, created_at, created_by, created_by, CAST(NULL AS TEXT), CAST(NULL AS TEXT)"
         }
     }
 }
