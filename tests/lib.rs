@@ -51,6 +51,8 @@ pub const ADMIN_PASSWORD: &str = "test-admin-password";
 pub struct Caller<'a> {
     server: &'a TestServer,
     client: reqwest::Client,
+    /// `xrm_session=…`, for a signed-in caller.
+    cookie: Option<String>,
 }
 
 impl Caller<'_> {
@@ -99,6 +101,11 @@ impl Caller<'_> {
     /// The client, for tasks that outlive the borrow.
     pub fn client(&self) -> reqwest::Client {
         self.client.clone()
+    }
+
+    /// The session cookie (`xrm_session=…`) of a signed-in caller.
+    pub fn cookie(&self) -> Option<String> {
+        self.cookie.clone()
     }
 }
 
@@ -238,6 +245,7 @@ impl TestServer {
         Caller {
             server: self,
             client: plain_client(reqwest::header::HeaderMap::new()),
+            cookie: None,
         }
     }
 
@@ -272,6 +280,7 @@ impl TestServer {
         Caller {
             server: self,
             client: plain_client(headers),
+            cookie: Some(cookie),
         }
     }
 
@@ -285,6 +294,7 @@ impl TestServer {
         Caller {
             server: self,
             client: plain_client(headers),
+            cookie: None,
         }
     }
 

@@ -11,6 +11,9 @@ SYSTEM=xrm
 : "${XRM_ADDR:=127.0.0.1:8080}"      # loopback only
 : "${XRM_DATA:=$PEERS_HOME/xrm_data}"
 : "${XRM_PG_DB:=xrm_bench}"
+# The instance admin the adapter signs in as (bootstrapped on the first start only).
+export XRM_BOOTSTRAP_ADMIN_EMAIL=${XRM_BOOTSTRAP_ADMIN_EMAIL:-bench@xrm.local}
+export XRM_BOOTSTRAP_ADMIN_PASSWORD=${XRM_BOOTSTRAP_ADMIN_PASSWORD:-bench-admin-password}
 PIDFILE="$PEERS_HOME/xrm.pid"
 export BASE_URL="http://$XRM_ADDR"
 case "$XRM_ADDR" in 127.0.0.1:*|localhost:*) ;; *) die "XRM_ADDR must be loopback";; esac

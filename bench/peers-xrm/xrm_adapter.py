@@ -1,12 +1,32 @@
 class Xrm(Adapter):
-    """xrm (this repository). No authentication exists yet, so the token is a placeholder
-    the server ignores; every request runs in the default workspace."""
+    """xrm (this repository). Signs in as the instance admin that xrm.sh bootstraps
+    (XRM_BOOTSTRAP_ADMIN_*), then makes an admin API token for the run (or uses XRM_TOKEN)."""
     name = "xrm"
     default_base = "http://127.0.0.1:8080"
     rec = f"/api/v1/records/{COLLECTION}"
 
     def login(self):
-        return os.environ.get("XRM_TOKEN", "unused")
+        if os.environ.get("XRM_TOKEN"):
+            return os.environ["XRM_TOKEN"]
+        import datetime, http.cookiejar, urllib.request
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        def call(path, body, headers):
+            request = urllib.request.Request(self.base + path, data=json.dumps(body).encode(),
+                                             headers={"content-type": "application/json", **headers},
+                                             method="POST")
+            with opener.open(request) as response:
+                return json.loads(response.read())
+        session = call("/api/v1/auth/login", {
+            "workspace": "default",
+            "email": os.environ.get("XRM_BOOTSTRAP_ADMIN_EMAIL", "bench@xrm.local"),
+            "password": os.environ.get("XRM_BOOTSTRAP_ADMIN_PASSWORD", "bench-admin-password"),
+        }, {})
+        expires = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=30))
+        token = call("/api/v1/tokens", {"name": "peers benchmark", "role": "admin",
+                                        "expires_at": expires.strftime("%Y-%m-%dT%H:%M:%SZ")},
+                     {"x-csrf-token": session["csrf_token"]})
+        return token["token"]
 
     def create_path(self):
         return self.rec

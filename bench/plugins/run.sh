@@ -22,7 +22,8 @@ URL="http://127.0.0.1:$PORT"
 
 start() {
   local started=$(date +%s%N)
-  "$XRM" serve --listen "127.0.0.1:$PORT" --data-dir "$WORK/data" --log warn --allow-unsigned-packages > "$WORK/out" 2>> "$WORK/err" &
+  XRM_BOOTSTRAP_ADMIN_EMAIL=bench@xrm.local XRM_BOOTSTRAP_ADMIN_PASSWORD=bench-admin-password \
+    "$XRM" serve --listen "127.0.0.1:$PORT" --data-dir "$WORK/data" --log warn --allow-unsigned-packages > "$WORK/out" 2>> "$WORK/err" &
   PID=$!
   until grep -q "listening" "$WORK/out" 2>/dev/null; do
     kill -0 "$PID" 2>/dev/null || { echo "xrm did not start:" >&2; cat "$WORK/err" >&2; exit 1; }
@@ -37,7 +38,16 @@ tar_of() { # package dir -> tar file
 }
 
 start
-curl -sf -XPOST "$URL/api/v1/entity-types" -H 'content-type: application/json' -d '{
+# Sign in as the bootstrapped admin and make an API token for the run.
+SESSION=$(curl -sf -c "$WORK/cookies" -XPOST "$URL/api/v1/auth/login" -H 'content-type: application/json' \
+  -d '{"workspace": "default", "email": "bench@xrm.local", "password": "bench-admin-password"}')
+CSRF=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["csrf_token"])' "$SESSION")
+EXPIRES=$(date -u -d '+30 days' +%Y-%m-%dT%H:%M:%SZ)
+TOKEN=$(curl -sf -b "$WORK/cookies" -XPOST "$URL/api/v1/tokens" -H 'content-type: application/json' -H "x-csrf-token: $CSRF" \
+  -d "{\"name\": \"bench\", \"role\": \"admin\", \"expires_at\": \"$EXPIRES\"}" \
+  | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
+AUTH="authorization: Bearer $TOKEN"
+curl -sf -XPOST "$URL/api/v1/entity-types" -H "$AUTH" -H 'content-type: application/json' -d '{
   "type": "object", "additionalProperties": false, "required": ["name"],
   "properties": {"name": {"type": "string"}, "mode": {"type": "string"}, "note": {"type": "string"}},
   "x-xrm": {"name": "hostile_target", "display_name": "Target", "title_field": "name"}}' >/dev/null
@@ -46,6 +56,7 @@ NOTE=$(python3 -c 'print("x" * 900)')
 cat > "$WORK/create.lua" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $TOKEN"
 wrk.body = '{"name": "bench", "mode": "none", "note": "$NOTE"}'
 LUA
 run() {
@@ -66,7 +77,7 @@ manifest["plugins"][0]["hooks"] = [{"hook": "validate", "entity_type": "hostile_
 json.dump(manifest, open(sys.argv[2], "w"))
 PY
 tar_of "$WORK/pkg/trivial" "$WORK/trivial.tar"
-curl -sf -XPOST "$URL/api/v1/packages" -H 'content-type: application/x-tar' --data-binary @"$WORK/trivial.tar" >/dev/null
+curl -sf -XPOST "$URL/api/v1/packages" -H "$AUTH" -H 'content-type: application/x-tar' --data-binary @"$WORK/trivial.tar" >/dev/null
 run "create, one trivial validate hook"
 
 # 20 installed plugins, then restarts with a warm cache.
@@ -81,7 +92,7 @@ manifest["name"] = sys.argv[3]
 json.dump(manifest, open(sys.argv[2], "w"))
 PY
   tar_of "$dir" "$WORK/rules-$i.tar"
-  curl -sf -XPOST "$URL/api/v1/packages" -H 'content-type: application/x-tar' --data-binary @"$WORK/rules-$i.tar" >/dev/null
+  curl -sf -XPOST "$URL/api/v1/packages" -H "$AUTH" -H 'content-type: application/x-tar' --data-binary @"$WORK/rules-$i.tar" >/dev/null
 done
 stop
 installed=$(( 20 + 1 ))

@@ -15,4 +15,5 @@ mod plugin_jobs;
 mod plugins;
 mod queries;
 mod records;
+mod security;
 mod validation;

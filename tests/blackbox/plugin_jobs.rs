@@ -90,6 +90,7 @@ both_backends! {
             .expect_status(200);
         server.delete(&format!("/api/v1/records/watched/{id}")).await.expect_status(204);
 
+        let me = server.get("/api/v1/auth/session").await.body["user"]["id"].as_str().unwrap().to_owned();
         let entries = eventually(20, "three journal entries", || async {
             let entries = journal(server).await;
             (entries.len() >= 3).then_some(entries)
@@ -99,7 +100,7 @@ both_backends! {
             .iter()
             .map(|e| {
                 assert_eq!(e["watched_id"], id.as_str());
-                assert_eq!(e["actor"], "anonymous", "the event names who made the change");
+                assert_eq!(e["actor"], me.as_str(), "the event names who made the change");
                 assert_eq!(e["created_by"], "plugin:recorder/recorder");
                 (e["event"].as_str().unwrap().to_owned(), e["watched_version"].as_i64().unwrap())
             })

@@ -112,7 +112,7 @@ both_backends! {
             .await;
         peek.expect_problem(409, "refused_by_plugin");
         assert!(
-            refusal(&peek).contains("saw created_at,created_by,id,mode,name,updated_at,updated_by,version"),
+            refusal(&peek).contains("saw created_at,created_by,id,mode,name,owned_by,owning_team,updated_at,updated_by,version"),
             "the event hides the secret: {}",
             refusal(&peek)
         );
@@ -124,7 +124,7 @@ both_backends! {
                 &json!({"name": "r", "mode": "read-other", "note": stored["id"]}),
             )
             .await;
-        assert!(refusal(&read).contains("read created_at,created_by,id,name,updated_at,updated_by,version"), "{}", refusal(&read));
+        assert!(refusal(&read).contains("read created_at,created_by,id,name,owned_by,owning_team,updated_at,updated_by,version"), "{}", refusal(&read));
 
         let write = create_hostile(server, "write-secret").await;
         write.expect_problem(409, "refused_by_plugin");

@@ -89,7 +89,7 @@ impl Store {
         let dialect = self.dialect();
         let mut sql = SqlBuilder::new(dialect);
         sql.push(
-            "SELECT c.plugin, c.package, CAST(0 AS BIGINT), c.component, c.sha256, c.sha256, c.sha256, c.sha256 \
+            "SELECT c.plugin, c.package, CAST(0 AS BIGINT), c.component, c.sha256, c.sha256, c.sha256, c.sha256, CAST(NULL AS TEXT), CAST(NULL AS TEXT) \
              FROM plugin_components c JOIN packages p \
              ON p.workspace_id = c.workspace_id AND p.name = c.package \
              WHERE c.workspace_id = ",
