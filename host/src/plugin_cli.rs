@@ -107,7 +107,7 @@ async fn manage(app: &App, command: &PluginCommand) -> Result<(), String> {
             public_key,
             workspace,
         } => {
-            app.trust_publisher(workspace, name, public_key)
+            app.trust_publisher(workspace, name, public_key, &actor)
                 .await
                 .map_err(|e| describe(&e))?;
             println!("xrm: packages signed by {name} now install in workspace {workspace}");
@@ -168,7 +168,7 @@ async fn manage(app: &App, command: &PluginCommand) -> Result<(), String> {
         }
         PluginCommand::Enable { name, workspace } | PluginCommand::Disable { name, workspace } => {
             let enable = matches!(command, PluginCommand::Enable { .. });
-            app.set_package_enabled(workspace, name, enable)
+            app.set_package_enabled(workspace, name, enable, &actor)
                 .await
                 .map_err(|e| describe(&e))?;
             println!(
@@ -178,7 +178,7 @@ async fn manage(app: &App, command: &PluginCommand) -> Result<(), String> {
             Ok(())
         }
         PluginCommand::Uninstall { name, workspace } => {
-            app.uninstall_package(workspace, name)
+            app.uninstall_package(workspace, name, &actor)
                 .await
                 .map_err(|e| describe(&e))?;
             println!("xrm: uninstalled {name}");

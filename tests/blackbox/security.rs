@@ -389,7 +389,9 @@ both_backends! {
         assert_eq!(admin_changes.values().len(), 3, "{}", admin_changes.text);
         assert_eq!(admin_changes.values()[2]["actor"]["name"], "bootstrap");
         let types = server.get("/api/v1/audit?subject_kind=entity_type").await;
-        assert!(!types.values().is_empty(), "entity-type changes are audited: {}", types.text);
+        assert_eq!(types.values().len(), 1, "entity-type changes are audited: {}", types.text);
+        assert_eq!(types.values()[0]["action"], "entity_type.create");
+        assert_eq!(types.values()[0]["after"]["x-xrm"]["name"], "customer");
 
         // Only admins and auditors read the whole trail; nobody changes it.
         let viewer = sign_in(server, "viewer@test.xrm").await;
@@ -453,5 +455,48 @@ both_backends! {
         let limited = limited.expect("a burst of 20 beyond a limit of 5 is refused");
         assert_eq!(limited.body["code"], "rate_limited");
         assert!(limited.header("retry-after").is_some());
+    }
+}
+
+both_backends! {
+    async fn hidden_and_read_only_fields_follow_the_role(server: &TestServer) {
+        server.create_type(&customer_type()).await;
+        server.post_json("/api/v1/roles", &json!({
+            "name": "clerk",
+            "permissions": {"types": {
+                "*": {"create": true, "read": "workspace", "update": "workspace"},
+                "customer": {"fields": {"lifetime_value": "hidden", "tier": "read_only"}}
+            }}
+        })).await.expect_status(201);
+        add_user(server, "clerk@test.xrm", "clerk").await;
+        let clerk = sign_in(server, "clerk@test.xrm").await;
+        let stored = server.create("customer", &json!({"name": "Valued", "email": "v@example.com", "tier": 2, "lifetime_value": 9000})).await;
+        let path = format!("/api/v1/records/customer/{}", stored["id"].as_str().unwrap());
+
+        // Hidden: never shown, not filterable, sortable or selectable.
+        let read = clerk.get(&path).await;
+        read.expect_status(200);
+        assert!(read.body.get("lifetime_value").is_none(), "{}", read.text);
+        assert_eq!(read.body["tier"], 2);
+        let listed = clerk.get("/api/v1/records/customer").await;
+        assert!(!listed.text.contains("9000"), "{}", listed.text);
+        for query in ["$filter=lifetime_value gt 100", "$orderby=lifetime_value desc", "$select=name,lifetime_value"] {
+            clerk.get(&format!("/api/v1/records/customer?{query}")).await.expect_status(400);
+        }
+        let history = clerk.get(&format!("{path}/history")).await;
+        assert!(!history.text.contains("lifetime_value"), "{}", history.text);
+
+        // Read-only and hidden fields cannot be set or changed; a replace keeps them.
+        clerk.patch_json(&path, &json!({"tier": 3})).await.expect_problem(403, "field_read_only");
+        clerk.patch_json(&path, &json!({"lifetime_value": 1})).await.expect_problem(403, "field_read_only");
+        clerk.post_json("/api/v1/records/customer", &json!({"name": "New", "email": "n@example.com", "tier": 1})).await
+            .expect_problem(403, "field_read_only");
+        clerk.patch_json(&path, &json!({"tier": 2, "name": "Valued & kept"})).await.expect_status(200);
+        let replaced = clerk.put_json(&path, &json!({"name": "Replaced", "email": "v@example.com"})).await;
+        replaced.expect_status(200);
+        let full = server.get(&path).await;
+        assert_eq!(full.body["name"], "Replaced");
+        assert_eq!(full.body["lifetime_value"], 9000, "a replace keeps what the clerk cannot see");
+        assert_eq!(full.body["tier"], 2);
     }
 }

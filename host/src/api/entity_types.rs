@@ -117,7 +117,7 @@ pub async fn delete(
 ) -> Result<StatusCode> {
     access.require_admin()?;
     let Query(options) = options.map_err(query_error)?;
-    app.delete_entity_type(&access.workspace, &name, options.delete_records)
+    app.delete_entity_type(&access.workspace, &name, options.delete_records, &access.actor)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -92,7 +92,7 @@ pub async fn get(State(app): State<Arc<App>>, Extension(access): Extension<Acces
 pub async fn enable(State(app): State<Arc<App>>, Extension(access): Extension<Access>, Path(name): Path<String>) -> Result<Response> {
     access.require_admin()?;
     Ok(Json(
-        app.set_package_enabled(&access.workspace, &name, true)
+        app.set_package_enabled(&access.workspace, &name, true, &access.actor)
             .await?,
     )
     .into_response())
@@ -101,7 +101,7 @@ pub async fn enable(State(app): State<Arc<App>>, Extension(access): Extension<Ac
 pub async fn disable(State(app): State<Arc<App>>, Extension(access): Extension<Access>, Path(name): Path<String>) -> Result<Response> {
     access.require_admin()?;
     Ok(Json(
-        app.set_package_enabled(&access.workspace, &name, false)
+        app.set_package_enabled(&access.workspace, &name, false, &access.actor)
             .await?,
     )
     .into_response())
@@ -109,7 +109,7 @@ pub async fn disable(State(app): State<Arc<App>>, Extension(access): Extension<A
 
 pub async fn uninstall(State(app): State<Arc<App>>, Extension(access): Extension<Access>, Path(name): Path<String>) -> Result<Response> {
     access.require_admin()?;
-    app.uninstall_package(&access.workspace, &name).await?;
+    app.uninstall_package(&access.workspace, &name, &access.actor).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -48,7 +48,7 @@ pub async fn put_settings(
         )
     })?;
     let package = app
-        .set_plugin_settings(&access.workspace, &package, &plugin, settings)
+        .set_plugin_settings(&access.workspace, &package, &plugin, settings, &access.actor)
         .await?;
     Ok(Json(package).into_response())
 }
@@ -180,7 +180,7 @@ pub async fn trust_publisher(
         )
     })?;
     let trusted = app
-        .trust_publisher(&access.workspace, &publisher.name, &publisher.public_key)
+        .trust_publisher(&access.workspace, &publisher.name, &publisher.public_key, &access.actor)
         .await?;
     Ok((StatusCode::CREATED, Json(trusted)).into_response())
 }
@@ -190,6 +190,6 @@ pub async fn distrust_publisher(
     Path(name): Path<String>,
 ) -> Result<Response> {
     access.require_admin()?;
-    app.distrust_publisher(&access.workspace, &name).await?;
+    app.distrust_publisher(&access.workspace, &name, &access.actor).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

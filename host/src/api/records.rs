@@ -21,12 +21,14 @@ pub async fn create(
     State(app): State<Arc<App>>,
     Extension(access): Extension<Access>,
     Path(type_name): Path<String>,
-    JsonBody(body): JsonBody,
+    JsonBody(mut body): JsonBody,
 ) -> Result<Response> {
     access.require_create(&type_name)?;
+    access.guard_fields(&type_name, &mut body, None, false)?;
     let record = app
         .create_record(&access.workspace, &type_name, body, &access.actor)
         .await?;
+    let record = access.visible(&type_name, record);
     let location = format!("/api/v1/records/{type_name}/{}", record.id);
     let mut response = record_response(StatusCode::CREATED, &record);
     if let Ok(value) = HeaderValue::from_str(&location) {
@@ -43,6 +45,7 @@ pub async fn get(
     let record = app
         .authorized_record(&access, &type_name, &id, RecordOp::Read)
         .await?;
+    let record = access.visible(&type_name, record);
     Ok(record_response(StatusCode::OK, &record))
 }
 
@@ -51,11 +54,13 @@ pub async fn replace(
     Extension(access): Extension<Access>,
     Path((type_name, id)): Path<(String, String)>,
     headers: HeaderMap,
-    JsonBody(body): JsonBody,
+    JsonBody(mut body): JsonBody,
 ) -> Result<Response> {
     let precondition = precondition(&headers)?;
-    app.authorized_record(&access, &type_name, &id, RecordOp::Update)
+    let current = app
+        .authorized_record(&access, &type_name, &id, RecordOp::Update)
         .await?;
+    access.guard_fields(&type_name, &mut body, Some(&data_of(&current)), true)?;
     let record = app
         .update_record(
             &access.workspace,
@@ -66,6 +71,7 @@ pub async fn replace(
             &access.actor,
         )
         .await?;
+    let record = access.visible(&type_name, record);
     Ok(record_response(StatusCode::OK, &record))
 }
 
@@ -74,7 +80,7 @@ pub async fn patch(
     Extension(access): Extension<Access>,
     Path((type_name, id)): Path<(String, String)>,
     headers: HeaderMap,
-    MergePatchBody(body): MergePatchBody,
+    MergePatchBody(mut body): MergePatchBody,
 ) -> Result<Response> {
     let precondition = precondition(&headers)?;
     if !body.is_object() {
@@ -88,8 +94,10 @@ pub async fn patch(
             )],
         ));
     }
-    app.authorized_record(&access, &type_name, &id, RecordOp::Update)
+    let current = app
+        .authorized_record(&access, &type_name, &id, RecordOp::Update)
         .await?;
+    access.guard_fields(&type_name, &mut body, Some(&data_of(&current)), false)?;
     let record = app
         .update_record(
             &access.workspace,
@@ -100,6 +108,7 @@ pub async fn patch(
             &access.actor,
         )
         .await?;
+    let record = access.visible(&type_name, record);
     Ok(record_response(StatusCode::OK, &record))
 }
 
@@ -157,9 +166,8 @@ pub async fn bulk(
         }
     };
     access.require_create(&type_name)?;
-    if mode == BulkMode::Upsert {
-        check_upserted(&app, &access, &type_name, &request.records).await?;
-    }
+    let mut request = request;
+    check_bulk(&app, &access, &type_name, mode, &mut request.records).await?;
     let records = app
         .bulk_write(
             &access.workspace,
@@ -258,18 +266,41 @@ pub async fn related(
     Ok(page_response(&uri, page))
 }
 
-/// An upsert replaces the records whose ids exist: each needs the caller's `update` scope.
-async fn check_upserted(app: &App, access: &Access, type_name: &str, records: &[Value]) -> Result<()> {
-    let ids: Vec<String> = records
-        .iter()
-        .filter_map(|r| r.get("id").and_then(Value::as_str).map(str::to_owned))
-        .collect();
-    for existing in app.store.get_records(&access.workspace, &ids).await? {
-        if existing.entity_type == type_name {
-            access.check_record(type_name, RecordOp::Update, &existing)?;
+/// A bulk write's items against the caller's rights: an upsert replaces the records whose ids
+/// exist, each of which needs the `update` scope; every item obeys the field rules.
+async fn check_bulk(
+    app: &App,
+    access: &Access,
+    type_name: &str,
+    mode: BulkMode,
+    records: &mut [Value],
+) -> Result<()> {
+    let existing = if mode == BulkMode::Upsert {
+        let ids: Vec<String> = records
+            .iter()
+            .filter_map(|r| r.get("id").and_then(Value::as_str).map(str::to_owned))
+            .collect();
+        app.store.get_records(&access.workspace, &ids).await?
+    } else {
+        Vec::new()
+    };
+    for record in records.iter_mut() {
+        let id = record.get("id").and_then(Value::as_str).map(str::to_owned);
+        let current = existing
+            .iter()
+            .find(|e| Some(&e.id) == id.as_ref() && e.entity_type == type_name);
+        if let Some(current) = current {
+            access.check_record(type_name, RecordOp::Update, current)?;
         }
+        let data = current.map(data_of);
+        access.guard_fields(type_name, record, data.as_ref(), current.is_some())?;
     }
     Ok(())
+}
+
+/// A stored record's data fields as JSON.
+fn data_of(record: &StoredRecord) -> Value {
+    serde_json::from_str(&record.data).unwrap_or(Value::Null)
 }
 
 fn join(items: &[&String]) -> String {

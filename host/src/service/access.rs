@@ -313,6 +313,56 @@ impl Access {
             .collect()
     }
 
+    /// A record as the caller may see it: without the fields their role hides.
+    pub fn visible(&self, type_name: &str, mut record: StoredRecord) -> StoredRecord {
+        let hidden = self.hidden_fields(type_name);
+        if !hidden.is_empty() {
+            record.data = super::field_access::strip_hidden(&record.data, &hidden);
+        }
+        record
+    }
+
+    /// Checks a create (`current` is `None`), replace or merge patch against the role's field
+    /// rules: a hidden or read-only field may not be set or changed. A replace that leaves
+    /// such a field out keeps its current value rather than removing it.
+    pub fn guard_fields(
+        &self,
+        type_name: &str,
+        body: &mut Value,
+        current: Option<&Value>,
+        replace: bool,
+    ) -> Result<()> {
+        let rules = self.permissions.field_rules(type_name);
+        let Some(object) = body.as_object_mut() else {
+            return Ok(());
+        };
+        let mut refused = Vec::new();
+        for field in rules.keys() {
+            let now = current.and_then(|c| c.get(field));
+            match object.get(field) {
+                Some(value) if Some(value) != now => refused.push(field.clone()),
+                Some(_) => {}
+                None if replace => {
+                    if let Some(value) = now {
+                        object.insert(field.clone(), value.clone());
+                    }
+                }
+                None => {}
+            }
+        }
+        if refused.is_empty() {
+            return Ok(());
+        }
+        Err(Error::Forbidden {
+            code: "field_read_only",
+            detail: format!(
+                "your role '{}' may not set or change {} of {type_name} records",
+                self.role,
+                refused.join(", ")
+            ),
+        })
+    }
+
     /// Whether the caller reaches a record with a scope.
     pub fn reaches(&self, scope: Scope, record: &StoredRecord) -> bool {
         match scope {

@@ -50,6 +50,18 @@ impl App {
         tx.save_entity_type(workspace, &stored, true).await?;
         tx.sync_indexes(workspace, &name, &entity_type.index_plan())
             .await?;
+        tx.audit(
+            workspace,
+            actor,
+            crate::store::AdminChange {
+                action: "entity_type.create".to_owned(),
+                subject_kind: "entity_type",
+                subject_type: None,
+                subject_id: name.clone(),
+                before: None,
+                after: Some(entity_type.document.clone()),
+            },
+        );
         tx.commit().await?;
         self.types.put(workspace, Arc::new(entity_type));
         Ok(stored)
@@ -99,6 +111,9 @@ impl App {
             return Err(Error::InvalidRecords { report });
         }
         let previous = self.store.get_entity_type(workspace, name).await?;
+        let before_document = previous
+            .as_ref()
+            .and_then(|p| serde_json::from_str::<Value>(&p.document).ok());
         let now = crate::clock::now();
         let stored = StoredEntityType {
             name: name.to_owned(),
@@ -114,6 +129,18 @@ impl App {
         tx.save_entity_type(workspace, &stored, false).await?;
         tx.sync_indexes(workspace, name, &entity_type.index_plan())
             .await?;
+        tx.audit(
+            workspace,
+            actor,
+            crate::store::AdminChange {
+                action: "entity_type.update".to_owned(),
+                subject_kind: "entity_type",
+                subject_type: None,
+                subject_id: name.to_owned(),
+                before: before_document,
+                after: Some(entity_type.document.clone()),
+            },
+        );
         tx.commit().await?;
         self.types.put(workspace, Arc::new(entity_type));
         Ok(stored)
@@ -126,6 +153,7 @@ impl App {
         workspace: &str,
         name: &str,
         delete_records: bool,
+        actor: &Actor,
     ) -> Result<()> {
         let all_types = self.types.all(&self.store, workspace).await?;
         let dependants: Vec<String> = all_types
@@ -167,6 +195,19 @@ impl App {
         }
         tx.delete_all_of_type(workspace, name).await?;
         tx.delete_entity_type(workspace, name).await?;
+        tx.audit(
+            workspace,
+            actor,
+            crate::store::AdminChange {
+                action: "entity_type.delete".to_owned(),
+                subject_kind: "entity_type",
+                subject_type: None,
+                subject_id: name.to_owned(),
+                before: Some(serde_json::json!({"records_deleted": count})),
+                after: None,
+            },
+        );
+
         tx.commit().await?;
         self.types.forget(workspace, name);
         Ok(())

@@ -70,6 +70,10 @@ impl App {
         let workspace = access.workspace.as_str();
         let entity_type = self.types.get(&self.store, workspace, type_name).await?;
         let owners = access.owner_filter(type_name, RecordOp::Read);
+        let hidden = access.hidden_fields(type_name);
+        if !hidden.is_empty() {
+            check_unhidden(&entity_type, &hidden, request)?;
+        }
         let filter = match request.filter.as_deref().filter(|f| !f.trim().is_empty()) {
             Some(text) => {
                 let filter = query::parse_filter(text)?;
@@ -193,6 +197,9 @@ impl App {
             None
         };
 
+        if !hidden.is_empty() {
+            rows = rows.into_iter().map(|row| access.visible(type_name, row)).collect();
+        }
         // The common case — whole records — copies the stored JSON without parsing it.
         let records = if select.is_none() && expand.is_empty() {
             rows.iter().map(record_text).collect()
@@ -255,7 +262,7 @@ impl App {
                 expanded.insert(
                     field.clone(),
                     match target {
-                        Some(target) => record_json(target)?,
+                        Some(target) => record_json(&access.visible(target_type, target.clone()))?,
                         None => Value::Null,
                     },
                 );
@@ -375,6 +382,35 @@ fn project(value: Value, select: &[Vec<String>]) -> Value {
 
 /// Resolves `$orderby` into sort keys. `id` as the last key sets the direction of the id
 /// tiebreaker; otherwise the tiebreaker follows the first key.
+/// Refuses filters, sorts and selections naming fields the caller's role hides (as if they did
+/// not exist), and full-text search when a searched field is hidden.
+fn check_unhidden(entity_type: &EntityType, hidden: &[String], request: &ListRequest) -> Result<()> {
+    let catalog = super::field_access::UnhiddenFields {
+        entity_type,
+        hidden,
+    };
+    if let Some(text) = request.filter.as_deref().filter(|f| !f.trim().is_empty()) {
+        query::check_filter(&query::parse_filter(text)?, &catalog)?;
+    }
+    if let Some(text) = request.orderby.as_deref().filter(|f| !f.trim().is_empty()) {
+        query::check_orderby(&query::parse_orderby(text)?, &catalog)?;
+    }
+    if let Some(text) = request.select.as_deref().filter(|f| !f.trim().is_empty()) {
+        query::check_select(&query::parse_select(text)?, &catalog)?;
+    }
+    if request.search.as_deref().is_some_and(|s| !s.trim().is_empty())
+        && entity_type.search_fields().iter().any(|f| hidden.contains(f))
+    {
+        return Err(QueryError {
+            option: "$search",
+            position: None,
+            message: "search is not available on this type: it searches a field your role hides".into(),
+        }
+        .into());
+    }
+    Ok(())
+}
+
 fn sort_keys(entity_type: &EntityType, orderby: Option<&str>) -> Result<(Vec<SortKey>, bool)> {
     let Some(text) = orderby.filter(|t| !t.trim().is_empty()) else {
         return Ok((Vec::new(), false));

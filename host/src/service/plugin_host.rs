@@ -107,8 +107,13 @@ impl PluginHost {
 
     /// A record (JSON text) as this plugin may see it.
     fn shown(&self, entity_type: &str, text: String) -> String {
-        match self.capabilities.fields_of(entity_type) {
+        let text = match self.capabilities.fields_of(entity_type) {
             Some(fields) => field_access::project_text(&text, fields),
+            None => text,
+        };
+        // Running for a user, the plugin sees no more than they do.
+        match &self.user_access {
+            Some(access) => field_access::strip_hidden(&text, &access.hidden_fields(entity_type)),
             None => text,
         }
     }

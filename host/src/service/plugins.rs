@@ -383,6 +383,18 @@ impl App {
             signed_by,
         };
         tx.save_package(workspace, &stored, &components).await?;
+        tx.audit(
+            workspace,
+            actor,
+            crate::store::AdminChange {
+                action: if existing.is_none() { "package.install" } else { "package.upgrade" }.to_owned(),
+                subject_kind: "package",
+                subject_type: None,
+                subject_id: stored.name.clone(),
+                before: existing.as_ref().map(|old| serde_json::json!({"version": old.version})),
+                after: Some(serde_json::json!({"version": stored.version, "signed_by": stored.signed_by})),
+            },
+        );
         tx.commit().await?;
         self.plugins.forget(workspace);
         let hashes: Vec<_> = components
@@ -471,6 +483,7 @@ impl App {
         workspace: &str,
         name: &str,
         public_key: &str,
+        actor: &Actor,
     ) -> Result<Value> {
         let mut errors = Vec::new();
         let name = name.trim();
@@ -511,16 +524,40 @@ impl App {
                 vec![],
             ));
         }
+        tx.audit(
+            workspace,
+            actor,
+            crate::store::AdminChange {
+                action: "publisher.trust".to_owned(),
+                subject_kind: "trusted_publisher",
+                subject_type: None,
+                subject_id: name.to_owned(),
+                before: None,
+                after: Some(json!({"name": name, "public_key": key})),
+            },
+        );
         tx.commit().await?;
         Ok(json!({"name": name, "public_key": key, "added_at": now}))
     }
 
     /// Stops trusting a publisher. Installed packages stay; new installs need trust again.
-    pub async fn distrust_publisher(&self, workspace: &str, name: &str) -> Result<()> {
+    pub async fn distrust_publisher(&self, workspace: &str, name: &str, actor: &Actor) -> Result<()> {
         let mut tx = self.store.begin().await?;
         if !tx.remove_trusted_publisher(workspace, name).await? {
             return Err(Error::not_found(format!("trusted publisher '{name}'")));
         }
+        tx.audit(
+            workspace,
+            actor,
+            crate::store::AdminChange {
+                action: "publisher.distrust".to_owned(),
+                subject_kind: "trusted_publisher",
+                subject_type: None,
+                subject_id: name.to_owned(),
+                before: None,
+                after: None,
+            },
+        );
         tx.commit().await
     }
 
@@ -537,6 +574,7 @@ impl App {
         workspace: &str,
         name: &str,
         enabled: bool,
+        actor: &Actor,
     ) -> Result<Value> {
         let mut tx = self.store.begin().await?;
         if !tx
@@ -545,16 +583,40 @@ impl App {
         {
             return Err(Error::not_found(format!("package '{name}'")));
         }
+        tx.audit(
+            workspace,
+            actor,
+            crate::store::AdminChange {
+                action: if enabled { "package.enable" } else { "package.disable" }.to_owned(),
+                subject_kind: "package",
+                subject_type: None,
+                subject_id: name.to_owned(),
+                before: None,
+                after: None,
+            },
+        );
         tx.commit().await?;
         self.plugins.forget(workspace);
         self.get_package(workspace, name).await
     }
 
-    pub async fn uninstall_package(&self, workspace: &str, name: &str) -> Result<()> {
+    pub async fn uninstall_package(&self, workspace: &str, name: &str, actor: &Actor) -> Result<()> {
         let mut tx = self.store.begin().await?;
         if !tx.delete_package(workspace, name).await? {
             return Err(Error::not_found(format!("package '{name}'")));
         }
+        tx.audit(
+            workspace,
+            actor,
+            crate::store::AdminChange {
+                action: "package.uninstall".to_owned(),
+                subject_kind: "package",
+                subject_type: None,
+                subject_id: name.to_owned(),
+                before: None,
+                after: None,
+            },
+        );
         tx.commit().await?;
         self.plugins.forget(workspace);
         self.plugins.stats.forget(workspace, name);
@@ -569,6 +631,7 @@ impl App {
         package: &str,
         plugin: &str,
         settings: PluginSettings,
+        actor: &Actor,
     ) -> Result<Value> {
         let mut tx = self.store.begin().await?;
         let stored = tx
@@ -592,6 +655,20 @@ impl App {
         }
         let mut all: HashMap<String, PluginSettings> =
             serde_json::from_str(&stored.settings).unwrap_or_default();
+        let before = all.get(plugin).and_then(|s| serde_json::to_value(s).ok());
+        let after = serde_json::to_value(&settings).ok();
+        tx.audit(
+            workspace,
+            actor,
+            crate::store::AdminChange {
+                action: "plugin.settings".to_owned(),
+                subject_kind: "plugin_settings",
+                subject_type: None,
+                subject_id: format!("{package}/{plugin}"),
+                before: before,
+                after: after,
+            },
+        );
         all.insert(plugin.to_owned(), settings);
         let text = serde_json::to_string(&all).expect("settings serialise");
         tx.set_package_settings(workspace, package, &text, &crate::clock::now())
