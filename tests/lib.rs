@@ -352,6 +352,34 @@ impl TestServer {
         args
     }
 
+    /// Runs one SQL statement directly on the server's database (bypassing the API), as an
+    /// operator with database access could; returns the database's error, if any.
+    pub async fn execute_sql(&self, sql: &str) -> Result<(), String> {
+        use sqlx::Connection;
+        let statement = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()));
+        match self
+            .database
+            .as_ref()
+            .map(|d| d.url.clone())
+            .or(self.shared_database_url.clone())
+        {
+            Some(url) => {
+                let mut connection = sqlx::postgres::PgConnection::connect(&url)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                statement.execute(&mut connection).await.map(drop).map_err(|e| e.to_string())
+            }
+            None => {
+                let path = self.data_dir.join("xrm.sqlite3");
+                let url = format!("sqlite://{}", path.display());
+                let mut connection = sqlx::sqlite::SqliteConnection::connect(&url)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                statement.execute(&mut connection).await.map(drop).map_err(|e| e.to_string())
+            }
+        }
+    }
+
     /// The base URL, e.g. `http://127.0.0.1:41234`.
     pub fn base_url(&self) -> String {
         self.base_url.lock().expect("base_url lock").clone()

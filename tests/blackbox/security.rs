@@ -403,6 +403,13 @@ both_backends! {
         let entry = &audit.values()[0]["id"];
         server.delete(&format!("/api/v1/audit/{}", entry.as_str().unwrap())).await.expect_status(404);
         server.get("/api/v1/audit?since=yesterday").await.expect_problem(400, "invalid_query");
+
+        // Even with the database in hand, an entry cannot be rewritten.
+        let error = server.execute_sql("UPDATE audit_log SET actor_name = 'someone else'").await
+            .expect_err("the database refuses to change audit entries");
+        assert!(error.contains("audit entries cannot be changed"), "{error}");
+        let again = server.get("/api/v1/audit?action=record.delete").await;
+        assert_eq!(again.values()[0]["actor"]["name"], ADMIN_EMAIL);
     }
 }
 
