@@ -91,7 +91,7 @@ function RoleForm({ initialName, description: initialDescription, model: initial
         <div className="form-pair">
           <div className="form-row">
             <label htmlFor="role-name">Name</label>
-            <input id="role-name" className="form-control" required readOnly={!isNew} pattern="[a-z][a-z0-9_-]*" title="lower-case letters, digits, - and _" value={name} onChange={(e) => setName(e.target.value)} />
+            <input id="role-name" className="form-control" required readOnly={!isNew} value={name} onChange={(e) => setName(e.target.value)} />
           </div>
           <div className="form-row">
             <label htmlFor="role-description">Description</label>

@@ -1,8 +1,8 @@
 // Live checks of a schema document as text: JSON syntax, the JSON Schema meta-schema (2020-12), and
 // the x-xrm rules the host enforces, each placed on the text it is about.
-import Ajv2020 from 'ajv/dist/2020';
 import { findNodeAtLocation, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import type { JsonSchema } from '../api/types';
+import { validateSchemaDocument } from '../schema/evalFree';
 import { modelProblems, schemaToModel } from './typeModel';
 
 export interface SchemaDiagnostic {
@@ -10,8 +10,6 @@ export interface SchemaDiagnostic {
   to: number;
   message: string;
 }
-
-const ajv = new Ajv2020({ allErrors: true, strict: false });
 
 const DRAFT_2020 = 'https://json-schema.org/draft/2020-12/schema';
 const KNOWN_DRAFTS = [DRAFT_2020, 'https://json-schema.org/draft/2019-09/schema', 'http://json-schema.org/draft-07/schema#'];
@@ -84,11 +82,8 @@ export function checkSchemaText(text: string): SchemaDiagnostic[] {
   }
   if (draft === undefined || draft === DRAFT_2020) {
     const { $schema: _ignored, ...withoutDraft } = schema;
-    if (!ajv.validateSchema(withoutDraft)) {
-      for (const error of ajv.errors ?? []) {
-        if (error.keyword === '$dynamicRef') continue;
-        diagnostics.push({ ...span(root, pointerPath(error.instancePath)), message: `not a valid JSON Schema: ${error.instancePath || '/'} ${error.message}` });
-      }
+    for (const error of validateSchemaDocument(withoutDraft)) {
+      diagnostics.push({ ...span(root, pointerPath(error.instancePath)), message: `not a valid JSON Schema: ${error.instancePath || '/'} ${error.message}` });
     }
   }
   for (const problem of xrmDiagnostics(schema)) diagnostics.push({ ...span(root, problem.path), message: problem.message });

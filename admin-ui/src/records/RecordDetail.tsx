@@ -107,11 +107,11 @@ export default function RecordDetail() {
         <aside className="card system-info" aria-label="System information">
           <dl className="fields compact">
             <div className="field">
-              <dt>Owner</dt>
+              <dt>Owned by</dt>
               <dd>{ownerName}</dd>
             </div>
             <div className="field">
-              <dt>Team</dt>
+              <dt>Owning team</dt>
               <dd>{teamName}</dd>
             </div>
             <div className="field">
