@@ -367,7 +367,11 @@ impl TestServer {
                 let mut connection = sqlx::postgres::PgConnection::connect(&url)
                     .await
                     .map_err(|e| e.to_string())?;
-                statement.execute(&mut connection).await.map(drop).map_err(|e| e.to_string())
+                statement
+                    .execute(&mut connection)
+                    .await
+                    .map(drop)
+                    .map_err(|e| e.to_string())
             }
             None => {
                 let path = self.data_dir.join("xrm.sqlite3");
@@ -375,7 +379,11 @@ impl TestServer {
                 let mut connection = sqlx::sqlite::SqliteConnection::connect(&url)
                     .await
                     .map_err(|e| e.to_string())?;
-                statement.execute(&mut connection).await.map(drop).map_err(|e| e.to_string())
+                statement
+                    .execute(&mut connection)
+                    .await
+                    .map(drop)
+                    .map_err(|e| e.to_string())
             }
         }
     }

@@ -79,6 +79,7 @@ fn filter_compilation(c: &mut Criterion) {
                     entity_type: &entity_type,
                     filter: Some(&filter),
                     pointing_at: None,
+                    owners: None,
                     search: None,
                     order,
                     id_descending: true,

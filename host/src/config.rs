@@ -236,7 +236,12 @@ pub struct ServeArgs {
 
     /// An origin allowed to call the API from a browser with a token (CORS); repeatable or
     /// comma-separated [default: none]
-    #[arg(long, env = "XRM_CORS_ORIGIN", value_name = "ORIGIN", value_delimiter = ',')]
+    #[arg(
+        long,
+        env = "XRM_CORS_ORIGIN",
+        value_name = "ORIGIN",
+        value_delimiter = ','
+    )]
     pub cors_origin: Vec<String>,
 
     /// Requests per second and client address (and burst size), per host; 0 is no limit. Set
@@ -385,10 +390,7 @@ pub fn serve_config(args: &ServeArgs, config_file: Option<&Path>) -> Result<Serv
             _ => None,
         },
         http: HttpSecurity {
-            secure_cookies: args
-                .secure_cookies
-                .or(file.secure_cookies)
-                .unwrap_or(false),
+            secure_cookies: args.secure_cookies.or(file.secure_cookies).unwrap_or(false),
             cors_origins: if args.cors_origin.is_empty() {
                 file.cors_origin.clone().unwrap_or_default()
             } else {

@@ -73,26 +73,38 @@ pub async fn run_user(
         .read_line(&mut password)
         .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
     let password = password.trim_end_matches(['\r', '\n']);
-    let store = Store::open(&store_config).await.map_err(|e| e.to_string())?;
+    let store = Store::open(&store_config)
+        .await
+        .map_err(|e| e.to_string())?;
     let app = App::new(store.clone(), None, HostSettings::default()).map_err(|e| e.to_string())?;
-    if store.get_workspace(workspace).await.map_err(|e| e.to_string())?.is_none() {
+    if store
+        .get_workspace(workspace)
+        .await
+        .map_err(|e| e.to_string())?
+        .is_none()
+    {
         store.close().await;
         return Err(format!("there is no workspace '{workspace}'"));
     }
     let outcome = app
         .add_user_as_system(
             workspace,
-            email,
-            display_name.as_deref().unwrap_or(email),
-            password,
-            role,
-            *instance_admin,
+            &crate::service::NewUser {
+                email,
+                display_name: display_name.as_deref().unwrap_or(email),
+                password,
+                role,
+                instance_admin: *instance_admin,
+            },
             &Actor::system("cli"),
         )
         .await;
     store.close().await;
     let user = outcome.map_err(|e| describe(&e))?;
-    println!("xrm: user {} ({}) added to workspace {workspace} with role {role}", user.email, user.id);
+    println!(
+        "xrm: user {} ({}) added to workspace {workspace} with role {role}",
+        user.email, user.id
+    );
     Ok(())
 }
 

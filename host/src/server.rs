@@ -199,16 +199,33 @@ async fn demo_accounts(app: &App, workspace: &str) -> Result<String> {
     let actor = Actor::system("demo");
     let mut ids = Vec::new();
     for (email, name, password, role, instance_admin) in [
-        ("admin@demo.xrm", "Demo Admin", "xrm-demo-admin", "admin", true),
+        (
+            "admin@demo.xrm",
+            "Demo Admin",
+            "xrm-demo-admin",
+            "admin",
+            true,
+        ),
         ("rep@demo.xrm", "Demo Rep", "xrm-demo-rep", "member", false),
-        ("viewer@demo.xrm", "Demo Viewer", "xrm-demo-viewer", "viewer", false),
+        (
+            "viewer@demo.xrm",
+            "Demo Viewer",
+            "xrm-demo-viewer",
+            "viewer",
+            false,
+        ),
     ] {
         let id = match app.store.user_by_email(workspace, email).await? {
             Some(user) => user.id,
             None => {
-                app.add_user_as_system(workspace, email, name, password, role, instance_admin, &actor)
-                    .await?
-                    .id
+                let user = crate::service::NewUser {
+                    email,
+                    display_name: name,
+                    password,
+                    role,
+                    instance_admin,
+                };
+                app.add_user_as_system(workspace, &user, &actor).await?.id
             }
         };
         ids.push(id);

@@ -507,3 +507,44 @@ both_backends! {
         assert_eq!(full.body["tier"], 2);
     }
 }
+
+/// `xrm user add …` on the server's database, the password on standard input.
+fn user_add(server: &TestServer, args: &[&str], password: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new(xrm_tests::xrm_binary())
+        .args(["user", "add"])
+        .args(args)
+        .args(server.database_args())
+        .env_remove("XRM_CONFIG")
+        .env_remove("XRM_DATABASE_URL")
+        .env_remove("XRM_DATA_DIR")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the xrm binary runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{password}\n").as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+both_backends! {
+    async fn the_command_line_adds_users_with_a_password_from_stdin(server: &TestServer) {
+        let added = user_add(server, &["--email", "Ops@Test.xrm", "--role", "viewer", "--password-stdin"], "ops-password");
+        assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+        let ops = server.sign_in("default", "ops@test.xrm", "ops-password").await;
+        assert_eq!(ops.get("/api/v1/auth/session").await.body["user"]["role"], "viewer");
+
+        let short = user_add(server, &["--email", "short@test.xrm", "--password-stdin"], "short");
+        assert!(!short.status.success());
+        assert!(String::from_utf8_lossy(&short.stderr).contains("8 to 1024"), "{}", String::from_utf8_lossy(&short.stderr));
+        let nowhere = user_add(server, &["--email", "x@test.xrm", "--workspace", "nowhere", "--password-stdin"], "long-enough");
+        assert!(String::from_utf8_lossy(&nowhere.stderr).contains("no workspace 'nowhere'"));
+        let audit = server.get("/api/v1/audit?action=user.create").await;
+        assert!(audit.values().iter().any(|e| e["actor"]["name"] == "cli"), "{}", audit.text);
+    }
+}

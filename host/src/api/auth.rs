@@ -200,7 +200,8 @@ pub async fn security_headers(
         "default-src 'none'; frame-ancestors 'none'"
     } else {
         // The admin UI: its own scripts and styles (inline styles for the grid and charts).
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+        // 'unsafe-eval': the UI's JSON Schema validator (Ajv) compiles schemas to functions.
+        "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
     };
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
@@ -338,7 +339,6 @@ pub async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -360,10 +360,18 @@ mod tests {
     #[test]
     fn a_bearer_token_wins_and_must_look_like_one() {
         let mut headers = HeaderMap::new();
-        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer xrm_abc"));
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer xrm_abc"),
+        );
         headers.insert(header::COOKIE, HeaderValue::from_static("xrm_session=s"));
-        assert!(matches!(credential(&headers).unwrap(), Some(Credential::Token(t)) if t == "xrm_abc"));
-        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic Zm9v"));
+        assert!(
+            matches!(credential(&headers).unwrap(), Some(Credential::Token(t)) if t == "xrm_abc")
+        );
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Basic Zm9v"),
+        );
         assert_eq!(credential(&headers).unwrap_err().status(), 401);
     }
 

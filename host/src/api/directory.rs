@@ -35,7 +35,10 @@ struct NewUser {
     disabled: bool,
 }
 
-pub async fn list_users(State(app): State<Arc<App>>, Extension(access): Extension<Access>) -> Result<Response> {
+pub async fn list_users(
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
+) -> Result<Response> {
     Ok(list(app.list_users(&access).await?))
 }
 
@@ -46,7 +49,14 @@ pub async fn create_user(
 ) -> Result<Response> {
     let new: NewUser = parse(body)?;
     let user = app
-        .create_user(&access, &new.email, &new.display_name, &new.password, &new.role, false)
+        .create_user(
+            &access,
+            &new.email,
+            &new.display_name,
+            &new.password,
+            &new.role,
+            false,
+        )
         .await?;
     if new.disabled {
         let patch = UserPatch {
@@ -92,7 +102,10 @@ struct TeamBody {
     members: Option<Vec<String>>,
 }
 
-pub async fn list_teams(State(app): State<Arc<App>>, Extension(access): Extension<Access>) -> Result<Response> {
+pub async fn list_teams(
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
+) -> Result<Response> {
     Ok(list(app.list_teams(&access).await?))
 }
 
@@ -149,7 +162,10 @@ struct RoleBody {
     permissions: Value,
 }
 
-pub async fn list_roles(State(app): State<Arc<App>>, Extension(access): Extension<Access>) -> Result<Response> {
+pub async fn list_roles(
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
+) -> Result<Response> {
     Ok(list(app.list_roles(&access).await?))
 }
 
@@ -212,7 +228,10 @@ struct NewToken {
     expires_at: String,
 }
 
-pub async fn list_tokens(State(app): State<Arc<App>>, Extension(access): Extension<Access>) -> Result<Response> {
+pub async fn list_tokens(
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
+) -> Result<Response> {
     Ok(list(app.list_tokens(&access).await?))
 }
 
@@ -327,7 +346,9 @@ fn audit_query(params: AuditParams) -> Result<AuditQuery> {
             cursor
                 .split_once('~')
                 .map(|(at, id)| (at.to_owned(), id.to_owned()))
-                .ok_or_else(|| Error::bad_request("invalid_cursor", "the cursor is not one this endpoint made"))?,
+                .ok_or_else(|| {
+                    Error::bad_request("invalid_cursor", "the cursor is not one this endpoint made")
+                })?,
         ),
         None => None,
     };
@@ -347,8 +368,16 @@ fn audit_query(params: AuditParams) -> Result<AuditQuery> {
         subject_id: params.subject_id,
         actor_id: params.actor_id,
         action: params.action,
-        since: params.since.as_deref().and_then(crate::clock::parse).map(crate::clock::format),
-        until: params.until.as_deref().and_then(crate::clock::parse).map(crate::clock::format),
+        since: params
+            .since
+            .as_deref()
+            .and_then(crate::clock::parse)
+            .map(crate::clock::format),
+        until: params
+            .until
+            .as_deref()
+            .and_then(crate::clock::parse)
+            .map(crate::clock::format),
         after,
         limit: i64::from(limit) + 1,
     })

@@ -2,18 +2,17 @@
 
 use std::sync::Arc;
 
-use axum::{Extension, Json};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use serde_json::{Value, json};
 
 use super::body::{JsonBody, etag, precondition};
 use crate::error::{Error, Result};
 use crate::service::{Access, App, Precondition};
 use crate::store::StoredEntityType;
-
 
 /// The API view of a stored type: metadata plus the document as it was posted.
 fn type_json(stored: &StoredEntityType) -> Value {
@@ -42,14 +41,21 @@ fn type_response(status: StatusCode, stored: &StoredEntityType) -> Response {
     response
 }
 
-pub async fn list(State(app): State<Arc<App>>, Extension(access): Extension<Access>) -> Result<Json<Value>> {
+pub async fn list(
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
+) -> Result<Json<Value>> {
     let types = app.store.list_entity_types(&access.workspace).await?;
     Ok(Json(
         json!({ "value": types.iter().map(type_json).collect::<Vec<_>>() }),
     ))
 }
 
-pub async fn create(State(app): State<Arc<App>>, Extension(access): Extension<Access>, JsonBody(document): JsonBody) -> Result<Response> {
+pub async fn create(
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
+    JsonBody(document): JsonBody,
+) -> Result<Response> {
     access.require_admin()?;
     let stored = app
         .create_entity_type(&access.workspace, document, &access.actor)
@@ -61,7 +67,11 @@ pub async fn create(State(app): State<Arc<App>>, Extension(access): Extension<Ac
     Ok(response)
 }
 
-pub async fn get(State(app): State<Arc<App>>, Extension(access): Extension<Access>, Path(name): Path<String>) -> Result<Response> {
+pub async fn get(
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
+    Path(name): Path<String>,
+) -> Result<Response> {
     let stored = app
         .store
         .get_entity_type(&access.workspace, &name)
@@ -85,7 +95,8 @@ pub struct ChangeOptions {
 }
 
 pub async fn update(
-    State(app): State<Arc<App>>, Extension(access): Extension<Access>,
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
     Path(name): Path<String>,
     options: std::result::Result<Query<ChangeOptions>, QueryRejection>,
     headers: HeaderMap,
@@ -111,19 +122,26 @@ pub async fn update(
 }
 
 pub async fn delete(
-    State(app): State<Arc<App>>, Extension(access): Extension<Access>,
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
     Path(name): Path<String>,
     options: std::result::Result<Query<ChangeOptions>, QueryRejection>,
 ) -> Result<StatusCode> {
     access.require_admin()?;
     let Query(options) = options.map_err(query_error)?;
-    app.delete_entity_type(&access.workspace, &name, options.delete_records, &access.actor)
-        .await?;
+    app.delete_entity_type(
+        &access.workspace,
+        &name,
+        options.delete_records,
+        &access.actor,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 pub async fn versions(
-    State(app): State<Arc<App>>, Extension(access): Extension<Access>,
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
     Path(name): Path<String>,
 ) -> Result<Json<Value>> {
     let versions = app
@@ -141,7 +159,8 @@ pub async fn versions(
 }
 
 pub async fn version(
-    State(app): State<Arc<App>>, Extension(access): Extension<Access>,
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
     Path((name, version)): Path<(String, String)>,
 ) -> Result<Response> {
     let number: i64 = version.parse().map_err(|_| {

@@ -243,7 +243,11 @@ fn cors(origins: &[String]) -> tower_http::cors::CorsLayer {
             header::IF_MATCH,
             HeaderName::from_static("x-request-id"),
         ])
-        .expose_headers([header::ETAG, header::LOCATION, HeaderName::from_static("x-request-id")])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            HeaderName::from_static("x-request-id"),
+        ])
         .max_age(std::time::Duration::from_secs(600))
 }
 

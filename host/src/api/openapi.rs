@@ -3,15 +3,18 @@
 
 use std::sync::Arc;
 
-use axum::{Extension, Json};
 use axum::extract::State;
+use axum::{Extension, Json};
 use serde_json::{Map, Value, json};
 
 use crate::error::Result;
 use crate::schema::EntityType;
 use crate::service::{Access, App, DEFAULT_TOP, MAX_BULK_ITEMS, MAX_TOP};
 
-pub async fn document(State(app): State<Arc<App>>, Extension(access): Extension<Access>) -> Result<Json<Value>> {
+pub async fn document(
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
+) -> Result<Json<Value>> {
     let types = app.types.all(&app.store, &access.workspace).await?;
     Ok(Json(build(&types)))
 }

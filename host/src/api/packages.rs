@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
-use axum::{Extension, Json};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use serde_json::{Value, json};
 
 use super::body::JsonBody;
@@ -17,7 +17,6 @@ use crate::service::{Access, App};
 
 /// The largest package upload (a tar archive of components and schemas).
 pub const PACKAGE_BODY_LIMIT: usize = crate::plugin::package::MAX_PACKAGE_BYTES;
-
 
 /// A package upload is a tar archive; anything else is refused before it is read.
 fn package_files(headers: &HeaderMap, body: &[u8]) -> Result<PackageFiles> {
@@ -44,13 +43,17 @@ fn package_files(headers: &HeaderMap, body: &[u8]) -> Result<PackageFiles> {
     })
 }
 
-pub async fn list(State(app): State<Arc<App>>, Extension(access): Extension<Access>) -> Result<Response> {
+pub async fn list(
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
+) -> Result<Response> {
     let packages = app.list_packages(&access.workspace).await?;
     Ok(Json(json!({ "value": packages })).into_response())
 }
 
 pub async fn install(
-    State(app): State<Arc<App>>, Extension(access): Extension<Access>,
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response> {
@@ -72,7 +75,8 @@ pub async fn install(
 }
 
 pub async fn upgrade(
-    State(app): State<Arc<App>>, Extension(access): Extension<Access>,
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
     Path(name): Path<String>,
     headers: HeaderMap,
     body: Bytes,
@@ -85,11 +89,19 @@ pub async fn upgrade(
     Ok(Json(package).into_response())
 }
 
-pub async fn get(State(app): State<Arc<App>>, Extension(access): Extension<Access>, Path(name): Path<String>) -> Result<Response> {
+pub async fn get(
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
+    Path(name): Path<String>,
+) -> Result<Response> {
     Ok(Json(app.get_package(&access.workspace, &name).await?).into_response())
 }
 
-pub async fn enable(State(app): State<Arc<App>>, Extension(access): Extension<Access>, Path(name): Path<String>) -> Result<Response> {
+pub async fn enable(
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
+    Path(name): Path<String>,
+) -> Result<Response> {
     access.require_admin()?;
     Ok(Json(
         app.set_package_enabled(&access.workspace, &name, true, &access.actor)
@@ -98,7 +110,11 @@ pub async fn enable(State(app): State<Arc<App>>, Extension(access): Extension<Ac
     .into_response())
 }
 
-pub async fn disable(State(app): State<Arc<App>>, Extension(access): Extension<Access>, Path(name): Path<String>) -> Result<Response> {
+pub async fn disable(
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
+    Path(name): Path<String>,
+) -> Result<Response> {
     access.require_admin()?;
     Ok(Json(
         app.set_package_enabled(&access.workspace, &name, false, &access.actor)
@@ -107,22 +123,35 @@ pub async fn disable(State(app): State<Arc<App>>, Extension(access): Extension<A
     .into_response())
 }
 
-pub async fn uninstall(State(app): State<Arc<App>>, Extension(access): Extension<Access>, Path(name): Path<String>) -> Result<Response> {
+pub async fn uninstall(
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
+    Path(name): Path<String>,
+) -> Result<Response> {
     access.require_admin()?;
-    app.uninstall_package(&access.workspace, &name, &access.actor).await?;
+    app.uninstall_package(&access.workspace, &name, &access.actor)
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// Runs a plugin action on a record; the body is the action's input (JSON).
 pub async fn action(
-    State(app): State<Arc<App>>, Extension(access): Extension<Access>,
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
     Path((type_name, id, name)): Path<(String, String, String)>,
     JsonBody(input): JsonBody,
 ) -> Result<Response> {
     app.authorized_record(&access, &type_name, &id, crate::service::RecordOp::Actions)
         .await?;
     let output: Value = app
-        .run_action(&access.workspace, &type_name, &id, &name, input, &access.actor)
+        .run_action(
+            &access.workspace,
+            &type_name,
+            &id,
+            &name,
+            input,
+            &access.actor,
+        )
         .await?;
     Ok(Json(output).into_response())
 }

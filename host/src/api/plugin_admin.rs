@@ -5,10 +5,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::{Extension, Json};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -18,7 +18,6 @@ use crate::service::{Access, App, PluginSettings};
 
 /// Most failures or deliveries one listing returns.
 const MAX_LISTED: i64 = 500;
-
 
 /// `$top` of a listing: 1–500, default 50.
 fn top(value: Option<&str>) -> Result<i64> {
@@ -35,7 +34,8 @@ fn top(value: Option<&str>) -> Result<i64> {
 }
 
 pub async fn put_settings(
-    State(app): State<Arc<App>>, Extension(access): Extension<Access>,
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
     Path((package, plugin)): Path<(String, String)>,
     JsonBody(body): JsonBody,
 ) -> Result<Response> {
@@ -48,12 +48,22 @@ pub async fn put_settings(
         )
     })?;
     let package = app
-        .set_plugin_settings(&access.workspace, &package, &plugin, settings, &access.actor)
+        .set_plugin_settings(
+            &access.workspace,
+            &package,
+            &plugin,
+            settings,
+            &access.actor,
+        )
         .await?;
     Ok(Json(package).into_response())
 }
 
-pub async fn stats(State(app): State<Arc<App>>, Extension(access): Extension<Access>, Path(package): Path<String>) -> Result<Response> {
+pub async fn stats(
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
+    Path(package): Path<String>,
+) -> Result<Response> {
     access.require_admin()?;
     let lines = app.package_stats(&access.workspace, &package).await?;
     Ok(Json(json!({ "value": lines })).into_response())
@@ -68,7 +78,8 @@ pub struct Listing {
 }
 
 pub async fn failures(
-    State(app): State<Arc<App>>, Extension(access): Extension<Access>,
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
     Path(package): Path<String>,
     Query(listing): Query<Listing>,
 ) -> Result<Response> {
@@ -81,7 +92,8 @@ pub async fn failures(
 }
 
 pub async fn schedules(
-    State(app): State<Arc<App>>, Extension(access): Extension<Access>,
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
     Path(package): Path<String>,
 ) -> Result<Response> {
     access.require_admin()?;
@@ -91,7 +103,8 @@ pub async fn schedules(
 
 /// Fires a schedule now; 202 with the delivery it queued.
 pub async fn run_schedule(
-    State(app): State<Arc<App>>, Extension(access): Extension<Access>,
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
     Path((package, plugin, schedule)): Path<(String, String, String)>,
 ) -> Result<Response> {
     access.require_admin()?;
@@ -102,7 +115,8 @@ pub async fn run_schedule(
 }
 
 pub async fn list_jobs(
-    State(app): State<Arc<App>>, Extension(access): Extension<Access>,
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
     Query(listing): Query<Listing>,
 ) -> Result<Response> {
     access.require_admin()?;
@@ -118,23 +132,38 @@ pub async fn list_jobs(
     Ok(Json(json!({ "value": jobs })).into_response())
 }
 
-pub async fn get_job(State(app): State<Arc<App>>, Extension(access): Extension<Access>, Path(id): Path<String>) -> Result<Response> {
+pub async fn get_job(
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
+    Path(id): Path<String>,
+) -> Result<Response> {
     access.require_admin()?;
     Ok(Json(app.get_job(&access.workspace, &id).await?).into_response())
 }
 
-pub async fn retry_job(State(app): State<Arc<App>>, Extension(access): Extension<Access>, Path(id): Path<String>) -> Result<Response> {
+pub async fn retry_job(
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
+    Path(id): Path<String>,
+) -> Result<Response> {
     access.require_admin()?;
     Ok(Json(app.retry_job(&access.workspace, &id).await?).into_response())
 }
 
-pub async fn discard_job(State(app): State<Arc<App>>, Extension(access): Extension<Access>, Path(id): Path<String>) -> Result<Response> {
+pub async fn discard_job(
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
+    Path(id): Path<String>,
+) -> Result<Response> {
     access.require_admin()?;
     app.discard_job(&access.workspace, &id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-pub async fn list_reports(State(app): State<Arc<App>>, Extension(access): Extension<Access>) -> Result<Response> {
+pub async fn list_reports(
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
+) -> Result<Response> {
     access.require_reports()?;
     let reports = app.list_reports(&access.workspace).await?;
     Ok(Json(json!({ "value": reports })).into_response())
@@ -142,7 +171,8 @@ pub async fn list_reports(State(app): State<Arc<App>>, Extension(access): Extens
 
 /// Runs a report; its query parameters are the report's parameters.
 pub async fn run_report(
-    State(app): State<Arc<App>>, Extension(access): Extension<Access>,
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
     Path(name): Path<String>,
     Query(parameters): Query<BTreeMap<String, String>>,
 ) -> Result<Response> {
@@ -160,7 +190,10 @@ pub struct NewPublisher {
     public_key: String,
 }
 
-pub async fn list_publishers(State(app): State<Arc<App>>, Extension(access): Extension<Access>) -> Result<Response> {
+pub async fn list_publishers(
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
+) -> Result<Response> {
     access.require_admin()?;
     let publishers = app.trusted_publishers(&access.workspace).await?;
     Ok(Json(json!({ "value": publishers })).into_response())
@@ -168,7 +201,8 @@ pub async fn list_publishers(State(app): State<Arc<App>>, Extension(access): Ext
 
 /// Trusts a publisher key: packages it signs install here. 201 with the publisher.
 pub async fn trust_publisher(
-    State(app): State<Arc<App>>, Extension(access): Extension<Access>,
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
     JsonBody(body): JsonBody,
 ) -> Result<Response> {
     access.require_admin()?;
@@ -180,16 +214,23 @@ pub async fn trust_publisher(
         )
     })?;
     let trusted = app
-        .trust_publisher(&access.workspace, &publisher.name, &publisher.public_key, &access.actor)
+        .trust_publisher(
+            &access.workspace,
+            &publisher.name,
+            &publisher.public_key,
+            &access.actor,
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(trusted)).into_response())
 }
 
 pub async fn distrust_publisher(
-    State(app): State<Arc<App>>, Extension(access): Extension<Access>,
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
     Path(name): Path<String>,
 ) -> Result<Response> {
     access.require_admin()?;
-    app.distrust_publisher(&access.workspace, &name, &access.actor).await?;
+    app.distrust_publisher(&access.workspace, &name, &access.actor)
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

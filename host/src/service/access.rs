@@ -291,7 +291,9 @@ impl Access {
         if self.instance_admin {
             Ok(())
         } else {
-            Err(Error::forbidden("only an instance admin manages workspaces"))
+            Err(Error::forbidden(
+                "only an instance admin manages workspaces",
+            ))
         }
     }
 
@@ -387,7 +389,10 @@ impl Access {
     /// them (404); a readable one they may not change is 403.
     pub fn check_record(&self, type_name: &str, op: RecordOp, record: &StoredRecord) -> Result<()> {
         if !self.reaches(self.permissions.scope(type_name, RecordOp::Read), record) {
-            return Err(Error::not_found(format!("{type_name} record '{}'", record.id)));
+            return Err(Error::not_found(format!(
+                "{type_name} record '{}'",
+                record.id
+            )));
         }
         if op != RecordOp::Read && !self.reaches(self.permissions.scope(type_name, op), record) {
             return Err(self.forbidden(format!("{} on this {type_name} record", op.as_str())));
@@ -464,7 +469,10 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(permissions.scope("customer", RecordOp::Update), Scope::Own);
-        assert_eq!(permissions.scope("customer", RecordOp::Read), Scope::Workspace);
+        assert_eq!(
+            permissions.scope("customer", RecordOp::Read),
+            Scope::Workspace
+        );
         assert_eq!(permissions.scope("lead", RecordOp::Update), Scope::Team);
         assert_eq!(permissions.scope("lead", RecordOp::Delete), Scope::None);
         assert!(permissions.can_create("customer"));
@@ -512,14 +520,24 @@ mod tests {
         let access = access(permissions);
         let theirs = record(Some("stranger"), None);
         assert_eq!(
-            access.check_record("secret", RecordOp::Read, &theirs).unwrap_err().status(),
+            access
+                .check_record("secret", RecordOp::Read, &theirs)
+                .unwrap_err()
+                .status(),
             404
         );
         assert_eq!(
-            access.check_record("complaint", RecordOp::Delete, &theirs).unwrap_err().status(),
+            access
+                .check_record("complaint", RecordOp::Delete, &theirs)
+                .unwrap_err()
+                .status(),
             403
         );
-        assert!(access.check_record("complaint", RecordOp::Delete, &record(Some("me"), None)).is_ok());
+        assert!(
+            access
+                .check_record("complaint", RecordOp::Delete, &record(Some("me"), None))
+                .is_ok()
+        );
     }
 
     #[test]

@@ -127,7 +127,11 @@ async fn verify_password(password: &str, hash: &str) -> bool {
     let (password, hash) = (password.to_owned(), hash.to_owned());
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
-            .map(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+            .map(|parsed| {
+                argon2()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
             .unwrap_or(false)
     })
     .await
@@ -218,6 +222,16 @@ pub fn normalise_email(email: &str, field: &str) -> Result<String> {
     }
 }
 
+/// A user to create outside any request (bootstrap, demo, command line).
+#[derive(Debug, Clone, Copy)]
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub password: &'a str,
+    pub role: &'a str,
+    pub instance_admin: bool,
+}
+
 /// How a request proved who it is.
 #[derive(Debug, Clone)]
 pub enum Credential {
@@ -286,26 +300,20 @@ impl App {
     pub async fn add_user_as_system(
         &self,
         workspace: &str,
-        email: &str,
-        display_name: &str,
-        password: &str,
-        role: &str,
-        instance_admin: bool,
+        user: &NewUser<'_>,
         actor: &Actor,
     ) -> Result<StoredUser> {
         self.ensure_builtin_roles(workspace).await?;
         let access = Access::system(workspace, actor.clone());
-        let user = self
-            .create_user(
-                &access,
-                email,
-                display_name,
-                password,
-                role,
-                instance_admin,
-            )
-            .await?;
-        Ok(user)
+        self.create_user(
+            &access,
+            user.email,
+            user.display_name,
+            user.password,
+            user.role,
+            user.instance_admin,
+        )
+        .await
     }
 
     /// The first start: creates the instance admin from the environment if there is no user
@@ -314,13 +322,16 @@ impl App {
         if self.store.count_users().await? > 0 {
             return Ok(false);
         }
+        let admin = NewUser {
+            email,
+            display_name: "Instance admin",
+            password,
+            role: "admin",
+            instance_admin: true,
+        };
         self.add_user_as_system(
             crate::DEFAULT_WORKSPACE,
-            email,
-            "Instance admin",
-            password,
-            "admin",
-            true,
+            &admin,
             &Actor::system("bootstrap"),
         )
         .await?;
@@ -398,48 +409,48 @@ impl App {
             },
         );
         tx.commit().await?;
-        let access = self.user_access(&user, &user.role, actor).await?;
-        let document = self.session_document(&access, &secret, &session.expires_at).await?;
+        let role = self
+            .store
+            .get_role(workspace, &user.role)
+            .await?
+            .ok_or_else(|| Error::Internal(format!("role '{}' of a user is missing", user.role)))?;
+        let access = self
+            .user_access(&user, &user.role, &role.permissions, actor)
+            .await?;
+        let document = self
+            .session_document(&access, &secret, &session.expires_at)
+            .await?;
         Ok((secret, document))
     }
 
     /// Resolves a request's credential into its access; 401 when it is not valid (any more).
+    /// One read finds the credential, its user and the role's permissions; teams are read
+    /// only for roles with a `team` scope.
     pub async fn authenticate(&self, credential: &Credential, origin: &Origin) -> Result<Access> {
+        let now = crate::clock::now();
         match credential {
             Credential::Session(secret) => {
-                let session = self
+                let (session, user, permissions) = self
                     .store
-                    .get_session(&secret_hash(secret))
+                    .session_principal(&secret_hash(secret))
                     .await?
                     .ok_or_else(Error::unauthenticated)?;
-                if session.expires_at.as_str() <= crate::clock::now().as_str() {
+                if session.expires_at <= now || user.disabled {
                     return Err(Error::unauthenticated());
                 }
-                let user = self
-                    .store
-                    .get_user(&session.workspace, &session.user_id)
-                    .await?
-                    .filter(|user| !user.disabled)
-                    .ok_or_else(Error::unauthenticated)?;
                 let actor = user_actor(&user, origin);
-                self.user_access(&user, &user.role, actor).await
+                let role = user.role.clone();
+                self.user_access(&user, &role, &permissions, actor).await
             }
             Credential::Token(secret) => {
-                let token = self
+                let (token, user, permissions) = self
                     .store
-                    .token_by_secret(&secret_hash(secret))
+                    .token_principal(&secret_hash(secret))
                     .await?
                     .ok_or_else(Error::unauthenticated)?;
-                let now = crate::clock::now();
-                if token.revoked_at.is_some() || token.expires_at <= now {
+                if token.revoked_at.is_some() || token.expires_at <= now || user.disabled {
                     return Err(Error::unauthenticated());
                 }
-                let user = self
-                    .store
-                    .get_user(&token.workspace, &token.user_id)
-                    .await?
-                    .filter(|user| !user.disabled)
-                    .ok_or_else(Error::unauthenticated)?;
                 // Last use is kept to the minute: no write on every request.
                 let stale = token
                     .last_used_at
@@ -461,7 +472,9 @@ impl App {
                     request_id: origin.request_id.clone(),
                     user: Some(user.id.clone()),
                 };
-                let mut access = self.user_access(&user, &token.role, actor).await?;
+                let mut access = self
+                    .user_access(&user, &token.role, &permissions, actor)
+                    .await?;
                 // A token never manages workspaces, whatever its user may do.
                 access.instance_admin = false;
                 Ok(access)
@@ -469,20 +482,22 @@ impl App {
         }
     }
 
-    /// The access of a user under a role.
-    async fn user_access(&self, user: &StoredUser, role: &str, actor: Actor) -> Result<Access> {
-        let stored = self
-            .store
-            .get_role(&user.workspace, role)
-            .await?
-            .ok_or_else(|| Error::Internal(format!("role '{role}' of a user is missing")))?;
-        let permissions: Permissions = serde_json::from_str(&stored.permissions)
+    /// The access of a user under a role whose permissions (JSON) are given.
+    async fn user_access(
+        &self,
+        user: &StoredUser,
+        role: &str,
+        permissions: &str,
+        actor: Actor,
+    ) -> Result<Access> {
+        let permissions: Permissions = serde_json::from_str(permissions)
             .map_err(|e| Error::Internal(format!("stored permissions of '{role}': {e}")))?;
-        let teams = self.store.teams_of(&user.workspace, &user.id).await?;
-        let teammates = if permissions.uses_team_scope() {
-            self.store.members_of(&user.workspace, &teams).await?
+        let (teams, teammates) = if permissions.uses_team_scope() {
+            let teams = self.store.teams_of(&user.workspace, &user.id).await?;
+            let teammates = self.store.members_of(&user.workspace, &teams).await?;
+            (teams, teammates)
         } else {
-            Vec::new()
+            (Vec::new(), Vec::new())
         };
         Ok(Access {
             workspace: user.workspace.clone(),
@@ -521,7 +536,7 @@ impl App {
                 "display_name": user.display_name,
                 "role": user.role,
                 "instance_admin": user.instance_admin,
-                "teams": access.teams,
+                "teams": self.store.teams_of(&access.workspace, &user.id).await?,
             },
             "workspace": {"id": workspace.id, "name": workspace.name},
             "csrf_token": csrf_token(secret),
@@ -641,7 +656,12 @@ impl App {
                 vec![FieldError::new("/name", "length", "1 to 100 characters")],
             ));
         }
-        if self.store.get_role(&access.workspace, role).await?.is_none() {
+        if self
+            .store
+            .get_role(&access.workspace, role)
+            .await?
+            .is_none()
+        {
             return Err(Error::unprocessable(
                 "unknown_role",
                 format!("there is no role '{role}'"),
@@ -775,7 +795,10 @@ mod tests {
 
     #[test]
     fn emails_are_lower_cased_and_checked() {
-        assert_eq!(normalise_email(" Ann@Example.COM ", "email").unwrap(), "ann@example.com");
+        assert_eq!(
+            normalise_email(" Ann@Example.COM ", "email").unwrap(),
+            "ann@example.com"
+        );
         for bad in ["", "ann", "@x", "a@", "a b@x", "a@b@c"] {
             assert!(normalise_email(bad, "email").is_err(), "{bad}");
         }

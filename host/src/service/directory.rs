@@ -62,7 +62,13 @@ pub fn role_json(role: &StoredRole) -> Value {
     })
 }
 
-fn change(action: &str, kind: &'static str, id: &str, before: Option<Value>, after: Option<Value>) -> AdminChange {
+fn change(
+    action: &str,
+    kind: &'static str,
+    id: &str,
+    before: Option<Value>,
+    after: Option<Value>,
+) -> AdminChange {
     AdminChange {
         action: action.to_owned(),
         subject_kind: kind,
@@ -83,7 +89,11 @@ fn check_display_name(name: &str, field: &str) -> Result<String> {
         return Err(Error::unprocessable(
             "invalid_name",
             format!("{field} has 1 to 200 characters"),
-            vec![FieldError::new(format!("/{field}"), "length", "1 to 200 characters")],
+            vec![FieldError::new(
+                format!("/{field}"),
+                "length",
+                "1 to 200 characters",
+            )],
         ));
     }
     Ok(name.to_owned())
@@ -139,11 +149,20 @@ impl App {
         let display_name = check_display_name(display_name, "display_name")?;
         check_password(password, "password")?;
         self.require_role(&access.workspace, role).await?;
-        if self.store.user_by_email(&access.workspace, &email).await?.is_some() {
+        if self
+            .store
+            .user_by_email(&access.workspace, &email)
+            .await?
+            .is_some()
+        {
             return Err(Error::conflict(
                 "user_exists",
                 format!("a user with the e-mail '{email}' exists in this workspace"),
-                vec![FieldError::new("/email", "unique", "taken in this workspace")],
+                vec![FieldError::new(
+                    "/email",
+                    "unique",
+                    "taken in this workspace",
+                )],
             ));
         }
         let now = crate::clock::now();
@@ -167,7 +186,13 @@ impl App {
         tx.audit(
             &access.workspace,
             &access.actor,
-            change("user.create", "user", &user.id, None, Some(user_json(&user, &[]))),
+            change(
+                "user.create",
+                "user",
+                &user.id,
+                None,
+                Some(user_json(&user, &[])),
+            ),
         );
         tx.commit().await?;
         Ok(user)
@@ -185,12 +210,23 @@ impl App {
         if let Some(email) = &patch.email {
             user.email = normalise_email(email, "email")?;
             if user.email != before.email
-                && self.store.user_by_email(&access.workspace, &user.email).await?.is_some()
+                && self
+                    .store
+                    .user_by_email(&access.workspace, &user.email)
+                    .await?
+                    .is_some()
             {
                 return Err(Error::conflict(
                     "user_exists",
-                    format!("a user with the e-mail '{}' exists in this workspace", user.email),
-                    vec![FieldError::new("/email", "unique", "taken in this workspace")],
+                    format!(
+                        "a user with the e-mail '{}' exists in this workspace",
+                        user.email
+                    ),
+                    vec![FieldError::new(
+                        "/email",
+                        "unique",
+                        "taken in this workspace",
+                    )],
                 ));
             }
         }
@@ -220,7 +256,8 @@ impl App {
         let mut tx = self.store.begin().await?;
         tx.update_user(&user).await?;
         if user.disabled || patch.password.is_some() {
-            tx.delete_user_sessions(&access.workspace, &user.id, None).await?;
+            tx.delete_user_sessions(&access.workspace, &user.id, None)
+                .await?;
         }
         tx.audit(
             &access.workspace,
@@ -294,7 +331,11 @@ impl App {
             }
         }
         if !errors.is_empty() {
-            return Err(Error::unprocessable("unknown_user", "a member is not a user of this workspace", errors));
+            return Err(Error::unprocessable(
+                "unknown_user",
+                "a member is not a user of this workspace",
+                errors,
+            ));
         }
         let mut members = members.to_vec();
         members.sort();
@@ -302,12 +343,27 @@ impl App {
         Ok(members)
     }
 
-    pub async fn create_team(&self, access: &Access, name: &str, members: &[String]) -> Result<Value> {
+    pub async fn create_team(
+        &self,
+        access: &Access,
+        name: &str,
+        members: &[String],
+    ) -> Result<Value> {
         access.require_admin()?;
         let name = check_display_name(name, "name")?;
         let members = self.check_members(&access.workspace, members).await?;
-        if self.store.list_teams(&access.workspace).await?.iter().any(|t| t.name == name) {
-            return Err(Error::conflict("name_taken", format!("a team is named '{name}'"), vec![FieldError::new("/name", "unique", "taken")]));
+        if self
+            .store
+            .list_teams(&access.workspace)
+            .await?
+            .iter()
+            .any(|t| t.name == name)
+        {
+            return Err(Error::conflict(
+                "name_taken",
+                format!("a team is named '{name}'"),
+                vec![FieldError::new("/name", "unique", "taken")],
+            ));
         }
         let now = crate::clock::now();
         let team = StoredTeam {
@@ -319,7 +375,17 @@ impl App {
         };
         let mut tx = self.store.begin().await?;
         tx.insert_team(&access.workspace, &team).await?;
-        tx.audit(&access.workspace, &access.actor, change("team.create", "team", &team.id, None, Some(team_json(&team))));
+        tx.audit(
+            &access.workspace,
+            &access.actor,
+            change(
+                "team.create",
+                "team",
+                &team.id,
+                None,
+                Some(team_json(&team)),
+            ),
+        );
         tx.commit().await?;
         Ok(team_json(&team))
     }
@@ -337,9 +403,18 @@ impl App {
         if let Some(name) = name {
             team.name = check_display_name(name, "name")?;
             if team.name != before.name
-                && self.store.list_teams(&access.workspace).await?.iter().any(|t| t.name == team.name)
+                && self
+                    .store
+                    .list_teams(&access.workspace)
+                    .await?
+                    .iter()
+                    .any(|t| t.name == team.name)
             {
-                return Err(Error::conflict("name_taken", format!("a team is named '{}'", team.name), vec![FieldError::new("/name", "unique", "taken")]));
+                return Err(Error::conflict(
+                    "name_taken",
+                    format!("a team is named '{}'", team.name),
+                    vec![FieldError::new("/name", "unique", "taken")],
+                ));
             }
         }
         if let Some(members) = members {
@@ -347,9 +422,21 @@ impl App {
         }
         team.updated_at = crate::clock::now();
         let mut tx = self.store.begin().await?;
-        tx.rename_team(&access.workspace, id, &team.name, &team.updated_at).await?;
-        tx.set_team_members(&access.workspace, id, &team.members).await?;
-        tx.audit(&access.workspace, &access.actor, change("team.update", "team", id, Some(team_json(&before)), Some(team_json(&team))));
+        tx.rename_team(&access.workspace, id, &team.name, &team.updated_at)
+            .await?;
+        tx.set_team_members(&access.workspace, id, &team.members)
+            .await?;
+        tx.audit(
+            &access.workspace,
+            &access.actor,
+            change(
+                "team.update",
+                "team",
+                id,
+                Some(team_json(&before)),
+                Some(team_json(&team)),
+            ),
+        );
         tx.commit().await?;
         Ok(team_json(&team))
     }
@@ -359,13 +446,23 @@ impl App {
         let team = self.team(&access.workspace, id).await?;
         let mut tx = self.store.begin().await?;
         tx.delete_team(&access.workspace, id).await?;
-        tx.audit(&access.workspace, &access.actor, change("team.delete", "team", id, Some(team_json(&team)), None));
+        tx.audit(
+            &access.workspace,
+            &access.actor,
+            change("team.delete", "team", id, Some(team_json(&team)), None),
+        );
         tx.commit().await
     }
 
     pub async fn list_roles(&self, access: &Access) -> Result<Vec<Value>> {
         // Every member may see the roles (the UI shows what a role allows).
-        Ok(self.store.list_roles(&access.workspace).await?.iter().map(role_json).collect())
+        Ok(self
+            .store
+            .list_roles(&access.workspace)
+            .await?
+            .iter()
+            .map(role_json)
+            .collect())
     }
 
     pub async fn get_role(&self, access: &Access, name: &str) -> Result<Value> {
@@ -390,7 +487,9 @@ impl App {
         if !crate::schema::is_valid_type_name(name) {
             return Err(Error::unprocessable(
                 "invalid_name",
-                format!("'{name}' is not a valid role name: lower-case letters, digits and '_', starting with a letter"),
+                format!(
+                    "'{name}' is not a valid role name: lower-case letters, digits and '_', starting with a letter"
+                ),
                 vec![FieldError::new("/name", "pattern", "^[a-z][a-z0-9_]*$")],
             ));
         }
@@ -398,11 +497,19 @@ impl App {
         let existing = self.store.get_role(&access.workspace, name).await?;
         match (&existing, create) {
             (Some(_), true) => {
-                return Err(Error::conflict("name_taken", format!("a role is named '{name}'"), vec![FieldError::new("/name", "unique", "taken")]));
+                return Err(Error::conflict(
+                    "name_taken",
+                    format!("a role is named '{name}'"),
+                    vec![FieldError::new("/name", "unique", "taken")],
+                ));
             }
             (None, false) => return Err(Error::not_found(format!("role '{name}'"))),
             (Some(role), false) if role.name == "admin" => {
-                return Err(Error::conflict("built_in_role", "the admin role cannot be changed", Vec::new()));
+                return Err(Error::conflict(
+                    "built_in_role",
+                    "the admin role cannot be changed",
+                    Vec::new(),
+                ));
             }
             _ => {}
         }
@@ -412,7 +519,9 @@ impl App {
             description: description.trim().to_owned(),
             permissions: serde_json::to_string(&parsed).expect("serialises"),
             built_in: existing.as_ref().is_some_and(|r| r.built_in),
-            created_at: existing.as_ref().map_or(now.clone(), |r| r.created_at.clone()),
+            created_at: existing
+                .as_ref()
+                .map_or(now.clone(), |r| r.created_at.clone()),
             updated_at: now,
         };
         let mut tx = self.store.begin().await?;
@@ -440,25 +549,41 @@ impl App {
             .await?
             .ok_or_else(|| Error::not_found(format!("role '{name}'")))?;
         if role.name == "admin" {
-            return Err(Error::conflict("built_in_role", "the admin role cannot be removed", Vec::new()));
+            return Err(Error::conflict(
+                "built_in_role",
+                "the admin role cannot be removed",
+                Vec::new(),
+            ));
         }
         let holders = self.store.role_holders(&access.workspace, name).await?;
         if holders > 0 {
             return Err(Error::conflict(
                 "role_in_use",
-                format!("{holders} users or tokens have the role '{name}'; give them another role first"),
+                format!(
+                    "{holders} users or tokens have the role '{name}'; give them another role first"
+                ),
                 Vec::new(),
             ));
         }
         let mut tx = self.store.begin().await?;
         tx.delete_role(&access.workspace, name).await?;
-        tx.audit(&access.workspace, &access.actor, change("role.delete", "role", name, Some(role_json(&role)), None));
+        tx.audit(
+            &access.workspace,
+            &access.actor,
+            change("role.delete", "role", name, Some(role_json(&role)), None),
+        );
         tx.commit().await
     }
 
     pub async fn list_workspaces(&self, access: &Access) -> Result<Vec<Value>> {
         access.require_instance_admin()?;
-        Ok(self.store.list_workspaces().await?.iter().map(workspace_json).collect())
+        Ok(self
+            .store
+            .list_workspaces()
+            .await?
+            .iter()
+            .map(workspace_json)
+            .collect())
     }
 
     /// Creates a workspace with its built-in roles and its first admin.
@@ -483,7 +608,11 @@ impl App {
         normalise_email(admin_email, "admin/email")?;
         check_password(admin_password, "admin/password")?;
         if self.store.get_workspace(id).await?.is_some() {
-            return Err(Error::conflict("name_taken", format!("a workspace '{id}' exists"), vec![FieldError::new("/id", "unique", "taken")]));
+            return Err(Error::conflict(
+                "name_taken",
+                format!("a workspace '{id}' exists"),
+                vec![FieldError::new("/id", "unique", "taken")],
+            ));
         }
         let workspace = StoredWorkspace {
             id: id.to_owned(),
@@ -492,19 +621,40 @@ impl App {
         };
         let mut tx = self.store.begin().await?;
         tx.insert_workspace(&workspace).await?;
-        tx.audit(&access.workspace, &access.actor, change("workspace.create", "workspace", id, None, Some(workspace_json(&workspace))));
+        tx.audit(
+            &access.workspace,
+            &access.actor,
+            change(
+                "workspace.create",
+                "workspace",
+                id,
+                None,
+                Some(workspace_json(&workspace)),
+            ),
+        );
         tx.commit().await?;
         let inside = Access::system(id, access.actor.clone());
         self.ensure_builtin_roles(id).await?;
-        self.create_user(&inside, admin_email, admin_name, admin_password, "admin", false)
-            .await?;
+        self.create_user(
+            &inside,
+            admin_email,
+            admin_name,
+            admin_password,
+            "admin",
+            false,
+        )
+        .await?;
         Ok(workspace_json(&workspace))
     }
 
     pub async fn delete_workspace(&self, access: &Access, id: &str) -> Result<()> {
         access.require_instance_admin()?;
         if id == access.workspace {
-            return Err(Error::conflict("workspace_in_use", "you cannot remove the workspace you are signed in to", Vec::new()));
+            return Err(Error::conflict(
+                "workspace_in_use",
+                "you cannot remove the workspace you are signed in to",
+                Vec::new(),
+            ));
         }
         let workspace = self
             .store
@@ -513,7 +663,17 @@ impl App {
             .ok_or_else(|| Error::not_found(format!("workspace '{id}'")))?;
         let mut tx = self.store.begin().await?;
         tx.delete_workspace(id).await?;
-        tx.audit(&access.workspace, &access.actor, change("workspace.delete", "workspace", id, Some(workspace_json(&workspace)), None));
+        tx.audit(
+            &access.workspace,
+            &access.actor,
+            change(
+                "workspace.delete",
+                "workspace",
+                id,
+                Some(workspace_json(&workspace)),
+                None,
+            ),
+        );
         tx.commit().await?;
         self.types.forget_workspace(id);
         Ok(())

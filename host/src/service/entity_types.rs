@@ -6,9 +6,9 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::App;
-use crate::store::Actor;
 use crate::error::{Error, InvalidRecordExample, InvalidRecordsReport, Result};
 use crate::schema::EntityType;
+use crate::store::Actor;
 use crate::store::StoredEntityType;
 
 /// Records checked per round trip when a schema change re-validates stored records.

@@ -84,6 +84,47 @@ impl FieldCatalog for VisibleFields<'_> {
     }
 }
 
+/// A record's data (JSON object text) without the fields a role hides.
+pub fn strip_hidden(data: &str, hidden: &[String]) -> String {
+    if hidden.is_empty() {
+        return data.to_owned();
+    }
+    match serde_json::from_str::<Value>(data) {
+        Ok(Value::Object(mut object)) => {
+            for field in hidden {
+                object.remove(field);
+            }
+            Value::Object(object).to_string()
+        }
+        _ => "{}".to_owned(),
+    }
+}
+
+/// The fields of an entity type a role may filter, sort and select by: all but its hidden ones.
+pub(super) struct UnhiddenFields<'a> {
+    pub entity_type: &'a EntityType,
+    pub hidden: &'a [String],
+}
+
+impl FieldCatalog for UnhiddenFields<'_> {
+    fn kind_of(&self, segments: &[String]) -> Option<FieldKind> {
+        let first = segments.first()?;
+        if self.hidden.contains(first) {
+            None
+        } else {
+            self.entity_type.kind_of(segments)
+        }
+    }
+
+    fn field_names(&self) -> Vec<String> {
+        self.entity_type
+            .field_names()
+            .into_iter()
+            .filter(|name| !self.hidden.contains(name))
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -124,46 +165,5 @@ mod tests {
             merge_visible(&original, returned, &fields()),
             json!({"id": "1", "name": "A", "owner": "maria"})
         );
-    }
-}
-
-/// A record's data (JSON object text) without the fields a role hides.
-pub fn strip_hidden(data: &str, hidden: &[String]) -> String {
-    if hidden.is_empty() {
-        return data.to_owned();
-    }
-    match serde_json::from_str::<Value>(data) {
-        Ok(Value::Object(mut object)) => {
-            for field in hidden {
-                object.remove(field);
-            }
-            Value::Object(object).to_string()
-        }
-        _ => "{}".to_owned(),
-    }
-}
-
-/// The fields of an entity type a role may filter, sort and select by: all but its hidden ones.
-pub(super) struct UnhiddenFields<'a> {
-    pub entity_type: &'a EntityType,
-    pub hidden: &'a [String],
-}
-
-impl FieldCatalog for UnhiddenFields<'_> {
-    fn kind_of(&self, segments: &[String]) -> Option<FieldKind> {
-        let first = segments.first()?;
-        if self.hidden.contains(first) {
-            None
-        } else {
-            self.entity_type.kind_of(segments)
-        }
-    }
-
-    fn field_names(&self) -> Vec<String> {
-        self.entity_type
-            .field_names()
-            .into_iter()
-            .filter(|name| !self.hidden.contains(name))
-            .collect()
     }
 }

@@ -9,13 +9,13 @@ use serde_json::{Value, json};
 
 use super::plugin_host::{PluginHost, Writes};
 use super::plugins::{LoadedPlugin, WorkspacePlugins};
-use crate::store::Actor;
 use super::{App, field_access};
 use crate::error::{Error, FieldError, Result};
 use crate::plugin::bindings::{self, types as wit};
 use crate::plugin::{
     CallResult, CallSite, Failure, FailureKind, Hook, InvocationStore, MAX_OUTPUT_BYTES,
 };
+use crate::store::Actor;
 use crate::store::{StoredFailure, StoredRecord, Tx};
 
 /// Most field errors one validate hook may return.
@@ -160,9 +160,7 @@ impl App {
                 user: actor.user.clone(),
             },
             // Inside a request, the plugin never gains more than the request's user.
-            user_access: super::access::REQUEST_ACCESS
-                .try_with(Clone::clone)
-                .ok(),
+            user_access: super::access::REQUEST_ACCESS.try_with(Clone::clone).ok(),
             writes,
             tx,
         }

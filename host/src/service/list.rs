@@ -198,7 +198,10 @@ impl App {
         };
 
         if !hidden.is_empty() {
-            rows = rows.into_iter().map(|row| access.visible(type_name, row)).collect();
+            rows = rows
+                .into_iter()
+                .map(|row| access.visible(type_name, row))
+                .collect();
         }
         // The common case — whole records — copies the stored JSON without parsing it.
         let records = if select.is_none() && expand.is_empty() {
@@ -384,7 +387,11 @@ fn project(value: Value, select: &[Vec<String>]) -> Value {
 /// tiebreaker; otherwise the tiebreaker follows the first key.
 /// Refuses filters, sorts and selections naming fields the caller's role hides (as if they did
 /// not exist), and full-text search when a searched field is hidden.
-fn check_unhidden(entity_type: &EntityType, hidden: &[String], request: &ListRequest) -> Result<()> {
+fn check_unhidden(
+    entity_type: &EntityType,
+    hidden: &[String],
+    request: &ListRequest,
+) -> Result<()> {
     let catalog = super::field_access::UnhiddenFields {
         entity_type,
         hidden,
@@ -398,13 +405,20 @@ fn check_unhidden(entity_type: &EntityType, hidden: &[String], request: &ListReq
     if let Some(text) = request.select.as_deref().filter(|f| !f.trim().is_empty()) {
         query::check_select(&query::parse_select(text)?, &catalog)?;
     }
-    if request.search.as_deref().is_some_and(|s| !s.trim().is_empty())
-        && entity_type.search_fields().iter().any(|f| hidden.contains(f))
+    if request
+        .search
+        .as_deref()
+        .is_some_and(|s| !s.trim().is_empty())
+        && entity_type
+            .search_fields()
+            .iter()
+            .any(|f| hidden.contains(f))
     {
         return Err(QueryError {
             option: "$search",
             position: None,
-            message: "search is not available on this type: it searches a field your role hides".into(),
+            message: "search is not available on this type: it searches a field your role hides"
+                .into(),
         }
         .into());
     }

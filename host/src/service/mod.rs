@@ -17,18 +17,18 @@ mod records;
 mod registry;
 mod schedules;
 
+pub use self::access::{Access, Permissions, RecordOp, Scope};
+pub use self::auth::{AuthSettings, Credential, NewUser, Origin};
+pub use self::directory::UserPatch;
 pub use self::list::{DEFAULT_TOP, ListRequest, MAX_TOP, Page, record_json, record_text};
 pub use self::outbox::JobSettings;
 pub use self::plugin_host::PluginHost;
 pub use self::plugin_stats::HookStats;
 pub use self::plugins::{PluginRegistry, PluginSettings, WorkspacePlugins};
-pub use self::access::{Access, Permissions, RecordOp, Scope};
-pub use self::auth::{AuthSettings, Credential, Origin};
-pub use self::directory::UserPatch;
 pub use self::records::{BulkMode, Change, MAX_BULK_ITEMS, Precondition, check_id, merge_patch};
-pub use crate::store::{Actor, ActorKind};
 pub use self::registry::TypeRegistry;
 use crate::store::Store;
+pub use crate::store::{Actor, ActorKind};
 
 /// How a host is set up, beyond its database.
 #[derive(Debug, Clone, Copy, Default)]

@@ -18,11 +18,11 @@ use tokio::task::JoinSet;
 use super::App;
 use super::hooks::Subject;
 use super::plugin_host::Writes;
-use crate::store::Actor;
 use crate::error::{Error, Result};
 use crate::plugin::bindings::types as wit;
 use crate::plugin::manifest::MAX_DEADLINE_MS;
 use crate::plugin::{FailureKind, Hook};
+use crate::store::Actor;
 use crate::store::{ClaimedJob, NewJob, Tx};
 
 /// How deliveries are retried and run; `xrm serve` reads them from its settings.

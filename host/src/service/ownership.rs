@@ -40,15 +40,32 @@ impl App {
         if let Some(user) = owned_by
             && self.store.get_user(workspace, user).await?.is_none()
         {
-            errors.push(FieldError::new("/owned_by", "user", format!("there is no user '{user}'")));
+            errors.push(FieldError::new(
+                "/owned_by",
+                "user",
+                format!("there is no user '{user}'"),
+            ));
         }
         if let Some(team) = owning_team
-            && !self.store.list_teams(workspace).await?.iter().any(|t| t.id == team)
+            && !self
+                .store
+                .list_teams(workspace)
+                .await?
+                .iter()
+                .any(|t| t.id == team)
         {
-            errors.push(FieldError::new("/owning_team", "team", format!("there is no team '{team}'")));
+            errors.push(FieldError::new(
+                "/owning_team",
+                "team",
+                format!("there is no team '{team}'"),
+            ));
         }
         if !errors.is_empty() {
-            return Err(Error::unprocessable("unknown_owner", "the new owner does not exist in this workspace", errors));
+            return Err(Error::unprocessable(
+                "unknown_owner",
+                "the new owner does not exist in this workspace",
+                errors,
+            ));
         }
         let mut tx = self.store.begin().await?;
         let current = tx
@@ -65,7 +82,10 @@ impl App {
             owning_team: owning_team.map(str::to_owned),
             ..current.clone()
         };
-        let search = super::records::search_text(&entity_type, &serde_json::from_str(&record.data).unwrap_or_default());
+        let search = super::records::search_text(
+            &entity_type,
+            &serde_json::from_str(&record.data).unwrap_or_default(),
+        );
         if !tx.update_record(workspace, &record, &search).await? {
             return Err(Error::PreconditionFailed {
                 expected: current.version.to_string(),

@@ -5,12 +5,12 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::records::{Change};
-use crate::store::Actor;
 use super::access::{Access, RecordOp};
+use super::records::Change;
 use super::{App, ListRequest, field_access};
 use crate::error::Error;
 use crate::plugin::{BoxFuture, HostApi, HostCallError, QueryArgs};
+use crate::store::Actor;
 use crate::store::Tx;
 
 /// Most records one host query returns.

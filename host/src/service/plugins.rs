@@ -12,11 +12,11 @@ use sha2::{Digest, Sha256};
 use super::App;
 use super::plugin_host::PluginHost;
 use super::plugin_stats::PluginStats;
-use crate::store::Actor;
 use crate::error::{Error, FieldError, Result};
 use crate::plugin::manifest::{LimitsRequest, check_limits};
 use crate::plugin::signature::Signed;
 use crate::plugin::{Compiled, Hook, Limits, Manifest, PackageFiles, PluginManifest, Runtime};
+use crate::store::Actor;
 use crate::store::{StoredComponent, StoredPackage, TrustedPublisher};
 
 /// How long a host trusts its loaded plugin set before checking the database for changes made
@@ -387,12 +387,21 @@ impl App {
             workspace,
             actor,
             crate::store::AdminChange {
-                action: if existing.is_none() { "package.install" } else { "package.upgrade" }.to_owned(),
+                action: if existing.is_none() {
+                    "package.install"
+                } else {
+                    "package.upgrade"
+                }
+                .to_owned(),
                 subject_kind: "package",
                 subject_type: None,
                 subject_id: stored.name.clone(),
-                before: existing.as_ref().map(|old| serde_json::json!({"version": old.version})),
-                after: Some(serde_json::json!({"version": stored.version, "signed_by": stored.signed_by})),
+                before: existing
+                    .as_ref()
+                    .map(|old| serde_json::json!({"version": old.version})),
+                after: Some(
+                    serde_json::json!({"version": stored.version, "signed_by": stored.signed_by}),
+                ),
             },
         );
         tx.commit().await?;
@@ -541,7 +550,12 @@ impl App {
     }
 
     /// Stops trusting a publisher. Installed packages stay; new installs need trust again.
-    pub async fn distrust_publisher(&self, workspace: &str, name: &str, actor: &Actor) -> Result<()> {
+    pub async fn distrust_publisher(
+        &self,
+        workspace: &str,
+        name: &str,
+        actor: &Actor,
+    ) -> Result<()> {
         let mut tx = self.store.begin().await?;
         if !tx.remove_trusted_publisher(workspace, name).await? {
             return Err(Error::not_found(format!("trusted publisher '{name}'")));
@@ -587,7 +601,12 @@ impl App {
             workspace,
             actor,
             crate::store::AdminChange {
-                action: if enabled { "package.enable" } else { "package.disable" }.to_owned(),
+                action: if enabled {
+                    "package.enable"
+                } else {
+                    "package.disable"
+                }
+                .to_owned(),
                 subject_kind: "package",
                 subject_type: None,
                 subject_id: name.to_owned(),
@@ -600,7 +619,12 @@ impl App {
         self.get_package(workspace, name).await
     }
 
-    pub async fn uninstall_package(&self, workspace: &str, name: &str, actor: &Actor) -> Result<()> {
+    pub async fn uninstall_package(
+        &self,
+        workspace: &str,
+        name: &str,
+        actor: &Actor,
+    ) -> Result<()> {
         let mut tx = self.store.begin().await?;
         if !tx.delete_package(workspace, name).await? {
             return Err(Error::not_found(format!("package '{name}'")));
@@ -665,8 +689,8 @@ impl App {
                 subject_kind: "plugin_settings",
                 subject_type: None,
                 subject_id: format!("{package}/{plugin}"),
-                before: before,
-                after: after,
+                before,
+                after,
             },
         );
         all.insert(plugin.to_owned(), settings);

@@ -55,7 +55,6 @@ pub enum BulkMode {
     Upsert,
 }
 
-
 impl App {
     pub async fn get_record(
         &self,
@@ -672,7 +671,7 @@ impl App {
             });
         }
         tx.journal(RecordChange {
-                workspace: workspace.to_owned(),
+            workspace: workspace.to_owned(),
             entity_type: entity_type.name.clone(),
             id: record.id.clone(),
             actor: actor.clone(),
@@ -1156,7 +1155,7 @@ fn delete_cascading<'a>(
                             let search = search_text(source, &data);
                             tx.update_record(workspace, &record, &search).await?;
                             tx.journal(RecordChange {
-                workspace: workspace.to_owned(),
+                                workspace: workspace.to_owned(),
                                 entity_type: source.name.clone(),
                                 id: record.id.clone(),
                                 actor: actor.clone(),

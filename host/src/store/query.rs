@@ -135,7 +135,10 @@ fn push_conditions(sql: &mut SqlBuilder, plan: &ListPlan<'_>) {
 fn push_owner_filter(sql: &mut SqlBuilder, owners: &OwnerFilter) {
     let mut parts = 0;
     sql.push(" AND (");
-    for (column, values) in [("r.owned_by", &owners.users), ("r.owning_team", &owners.teams)] {
+    for (column, values) in [
+        ("r.owned_by", &owners.users),
+        ("r.owning_team", &owners.teams),
+    ] {
         if values.is_empty() {
             continue;
         }

@@ -261,9 +261,19 @@ impl Tx {
             .push(", updated_by = ")
             .bind(SqlValue::Text(record.updated_by.clone()))
             .push(", owned_by = ")
-            .bind(record.owned_by.clone().map_or(SqlValue::Null, SqlValue::Text))
+            .bind(
+                record
+                    .owned_by
+                    .clone()
+                    .map_or(SqlValue::Null, SqlValue::Text),
+            )
             .push(", owning_team = ")
-            .bind(record.owning_team.clone().map_or(SqlValue::Null, SqlValue::Text))
+            .bind(
+                record
+                    .owning_team
+                    .clone()
+                    .map_or(SqlValue::Null, SqlValue::Text),
+            )
             .push(" WHERE workspace_id = ")
             .bind(SqlValue::Text(workspace.to_owned()))
             .push(" AND id = ")

@@ -129,7 +129,8 @@ fn decode_user(row: Vec<Option<String>>) -> StoredUser {
     }
 }
 
-const ROLE_COLUMNS: &str = "name, description, CAST(permissions AS TEXT), CAST(built_in AS TEXT), created_at, updated_at";
+const ROLE_COLUMNS: &str =
+    "name, description, CAST(permissions AS TEXT), CAST(built_in AS TEXT), created_at, updated_at";
 
 fn decode_role(row: Vec<Option<String>>) -> StoredRole {
     let mut c = Columns::new(row);
@@ -143,7 +144,8 @@ fn decode_role(row: Vec<Option<String>>) -> StoredRole {
     }
 }
 
-const TOKEN_COLUMNS: &str = "id, workspace_id, name, role, user_id, created_at, expires_at, revoked_at, last_used_at";
+const TOKEN_COLUMNS: &str =
+    "id, workspace_id, name, role, user_id, created_at, expires_at, revoked_at, last_used_at";
 
 fn decode_token(row: Vec<Option<String>>) -> StoredToken {
     let mut c = Columns::new(row);
@@ -256,7 +258,9 @@ impl Store {
     pub async fn list_users(&self, workspace: &str) -> Result<Vec<StoredUser>> {
         let sql = SqlBuilder::statement(
             self.dialect(),
-            &format!("SELECT {USER_COLUMNS} FROM users u WHERE u.workspace_id = ? ORDER BY u.email"),
+            &format!(
+                "SELECT {USER_COLUMNS} FROM users u WHERE u.workspace_id = ? ORDER BY u.email"
+            ),
             [text(workspace)],
         );
         let rows = self.reader().fetch_text_rows(sql).await?;
@@ -277,9 +281,7 @@ impl Store {
     pub async fn user_by_email(&self, workspace: &str, email: &str) -> Result<Option<StoredUser>> {
         let sql = SqlBuilder::statement(
             self.dialect(),
-            &format!(
-                "SELECT {USER_COLUMNS} FROM users u WHERE u.workspace_id = ? AND u.email = ?"
-            ),
+            &format!("SELECT {USER_COLUMNS} FROM users u WHERE u.workspace_id = ? AND u.email = ?"),
             [text(workspace), text(email)],
         );
         let rows = self.reader().fetch_text_rows(sql).await?;
@@ -366,6 +368,62 @@ impl Store {
                 }
             })
             .next())
+    }
+
+    /// Who holds a session, in one round trip: the session, its (enabled) user and the
+    /// permissions of the user's role.
+    pub async fn session_principal(
+        &self,
+        secret_hash: &str,
+    ) -> Result<Option<(StoredSession, StoredUser, String)>> {
+        let sql = SqlBuilder::statement(
+            self.dialect(),
+            &format!(
+                "SELECT s.workspace_id, s.user_id, s.created_at, s.expires_at, CAST(r.permissions AS TEXT), {USER_COLUMNS} \
+                 FROM sessions s JOIN users u ON u.id = s.user_id AND u.workspace_id = s.workspace_id \
+                 JOIN roles r ON r.workspace_id = u.workspace_id AND r.name = u.role \
+                 WHERE s.secret_hash = ?"
+            ),
+            [text(secret_hash)],
+        );
+        let rows = self.reader().fetch_text_rows(sql).await?;
+        Ok(rows.into_iter().next().map(|row| {
+            let mut row = row.into_iter();
+            let mut head = Columns::new(row.by_ref().take(5).collect());
+            let session = StoredSession {
+                workspace: head.text(),
+                user_id: head.text(),
+                created_at: head.text(),
+                expires_at: head.text(),
+            };
+            let permissions = head.text();
+            (session, decode_user(row.collect()), permissions)
+        }))
+    }
+
+    /// Who holds a token, in one round trip: the token, its user and the permissions of the
+    /// token's role.
+    pub async fn token_principal(
+        &self,
+        secret_hash: &str,
+    ) -> Result<Option<(StoredToken, StoredUser, String)>> {
+        let sql = SqlBuilder::statement(
+            self.dialect(),
+            &format!(
+                "SELECT t.id, t.workspace_id, t.name, t.role, t.user_id, t.created_at, t.expires_at, t.revoked_at, t.last_used_at, CAST(r.permissions AS TEXT), {USER_COLUMNS} \
+                 FROM api_tokens t JOIN users u ON u.id = t.user_id AND u.workspace_id = t.workspace_id \
+                 JOIN roles r ON r.workspace_id = t.workspace_id AND r.name = t.role \
+                 WHERE t.secret_hash = ?"
+            ),
+            [text(secret_hash)],
+        );
+        let rows = self.reader().fetch_text_rows(sql).await?;
+        Ok(rows.into_iter().next().map(|row| {
+            let mut row = row.into_iter();
+            let token = decode_token(row.by_ref().take(9).collect());
+            let permissions = row.next().flatten().unwrap_or_default();
+            (token, decode_user(row.collect()), permissions)
+        }))
     }
 
     /// A token by its secret's hash, in any workspace: the token names its workspace.

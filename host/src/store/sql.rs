@@ -87,7 +87,11 @@ impl SqlBuilder {
 
     /// A whole statement written with `?` for each value, in order: for the many short,
     /// fixed statements where interleaving `push` and `bind` would hide the SQL.
-    pub fn statement(dialect: Dialect, text: &str, values: impl IntoIterator<Item = SqlValue>) -> Self {
+    pub fn statement(
+        dialect: Dialect,
+        text: &str,
+        values: impl IntoIterator<Item = SqlValue>,
+    ) -> Self {
         let mut sql = SqlBuilder::new(dialect);
         let mut values = values.into_iter();
         for (index, part) in text.split('?').enumerate() {
