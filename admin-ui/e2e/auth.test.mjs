@@ -232,3 +232,88 @@ test('a record’s history shows an edit made here, and the audit log lists it',
   await screenshot(page, 'audit-log');
   assert.deepEqual(browser.consoleErrors, []);
 });
+
+test('an admin makes a team and assigns a record to a member and the team', async () => {
+  await page.goto('/admin/teams');
+  await page.getByRole('button', { name: 'New team' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New team' });
+  await dialog.getByLabel('Name').fill('Field service');
+  await dialog.getByLabel('Demo Rep').check();
+  await dialog.getByRole('button', { name: 'Save team' }).click();
+  await page.getByRole('row', { name: /Field service/ }).getByText('Demo Rep').waitFor();
+  const team = (await api(server.url, '/teams')).body.value.find((t) => t.name === 'Field service');
+  const rep = (await api(server.url, '/users')).body.value.find((u) => u.email === ACCOUNTS.rep.email);
+  assert.deepEqual(team.members, [rep.id]);
+
+  const complaint = (await api(server.url, '/records/complaint?$top=1')).body.value[0];
+  await page.goto(`/records/complaint/${complaint.id}`);
+  await page.getByRole('button', { name: 'Assign' }).click();
+  const assign = page.getByRole('dialog', { name: 'Assign' });
+  await assign.getByLabel('Owner').selectOption(rep.id);
+  await assign.getByLabel('Team').selectOption(team.id);
+  await assign.getByRole('button', { name: 'Assign' }).click();
+  const system = page.getByRole('complementary', { name: 'System information' });
+  await system.getByText(ACCOUNTS.rep.email).waitFor();
+  await system.getByText('Field service').waitFor();
+  const assigned = (await api(server.url, `/records/complaint/${complaint.id}`)).body;
+  assert.equal(assigned.owned_by, rep.id);
+  assert.equal(assigned.owning_team, team.id);
+  await screenshot(page, 'record-assigned');
+  assert.deepEqual(browser.consoleErrors, []);
+});
+
+test('a user changes their password from the user menu and signs in with the new one', async () => {
+  const made = await api(server.url, '/users', {
+    method: 'POST',
+    body: JSON.stringify({ email: 'pat@demo.xrm', display_name: 'Pat', password: 'first-password', role: 'member' }),
+  });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  await withBrowser(null, async (p) => {
+    await signInThroughPage(p, { email: 'pat@demo.xrm', password: 'first-password' });
+    await p.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+    await p.locator('.user-menu-button').click();
+    await p.getByRole('menuitem', { name: 'Change password' }).click();
+    const dialog = p.getByRole('dialog', { name: 'Change password' });
+    await dialog.getByLabel('Current password').fill('first-password');
+    await dialog.getByLabel('New password', { exact: true }).fill('second-password');
+    await dialog.getByLabel('New password again').fill('second-password');
+    await dialog.getByRole('button', { name: 'Change password' }).click();
+    await p.getByText('Password changed').waitFor();
+    await p.locator('.user-menu-button').click();
+    await p.getByRole('menuitem', { name: 'Sign out' }).click();
+    await p.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
+    await signInThroughPage(p, { email: 'pat@demo.xrm', password: 'second-password' });
+    await p.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+  });
+  const old = await api(server.url, '/auth/login', { as: null, method: 'POST', body: JSON.stringify({ workspace: 'default', email: 'pat@demo.xrm', password: 'first-password' }) });
+  assert.equal(old.status, 401);
+});
+
+test('an instance admin makes a workspace whose admin signs in to it, then removes it', async () => {
+  await page.goto('/admin/workspaces');
+  await page.getByRole('row', { name: /default/ }).getByText('yours').waitFor();
+  await page.getByLabel('Id').fill('acme');
+  await page.getByLabel('Name', { exact: true }).fill('Acme Ltd');
+  await page.getByLabel("First admin's e-mail").fill('boss@acme.example');
+  await page.getByLabel("First admin's name").fill('Acme Boss');
+  await page.getByLabel("First admin's password").fill('acme-secret-1');
+  await page.getByRole('button', { name: 'Create workspace' }).click();
+  const row = page.getByRole('row', { name: /acme/ });
+  await row.getByText('Acme Ltd').waitFor();
+  await screenshot(page, 'admin-workspaces');
+
+  await withBrowser(null, async (p) => {
+    await signInThroughPage(p, { workspace: 'acme', email: 'boss@acme.example', password: 'acme-secret-1' });
+    await p.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+    await p.locator('.user-menu-button').getByText(/Acme Ltd/).waitFor();
+    // A new workspace starts empty: none of the default workspace's types or records.
+    await p.getByRole('main').getByText('No entity types yet').waitFor();
+    assert.equal(await p.evaluate(() => localStorage.getItem('xrm.workspace')), 'acme');
+  });
+
+  await row.getByRole('button', { name: 'Remove' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Remove everything' }).click();
+  await row.waitFor({ state: 'detached' });
+  assert.ok(!(await api(server.url, '/workspaces')).body.value.some((w) => w.id === 'acme'));
+  assert.deepEqual(browser.consoleErrors, []);
+});

@@ -64,6 +64,12 @@ describe('changeRows', () => {
       { field: 'escalated_at', before: undefined, after: undefined },
     ]);
   });
+  it('leaves out listed fields whose value reads the same before and after', () => {
+    expect(changeRows({ before: { tier: 'gold', revenue: 1200 }, after: { tier: 'silver', revenue: 1200 }, changed: ['revenue', 'tier'] })).toEqual([
+      { field: 'tier', before: 'gold', after: 'silver' },
+    ]);
+  });
+
   it('compares when there is no list, leaving out bookkeeping', () => {
     expect(
       changeRows({ before: { name: 'A', version: 1, tags: ['x'] }, after: { name: 'B', version: 2, tags: ['x'], city: 'Bonn' }, changed: null }),

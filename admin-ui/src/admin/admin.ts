@@ -67,10 +67,15 @@ const SKIPPED = new Set(['version', 'updated_at', 'updated_by', 'created_at', 'c
 export function changeRows(entry: Pick<AuditEntry, 'before' | 'after' | 'changed'>): ChangeRow[] {
   const before = entry.before ?? {};
   const after = entry.after ?? {};
+  const differs = (key: string) => JSON.stringify(before[key]) !== JSON.stringify(after[key]);
   let fields = entry.changed ?? null;
-  if (!fields) {
+  if (fields) {
+    // A field the host lists whose value reads the same both sides (1200 and 1200.0, say) is noise.
+    const bothPresent = entry.before && entry.after;
+    fields = fields.filter((key) => !bothPresent || !(key in before) || !(key in after) || differs(key));
+  } else {
     const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
-    fields = [...keys].filter((key) => !SKIPPED.has(key) && JSON.stringify(before[key]) !== JSON.stringify(after[key])).sort();
+    fields = [...keys].filter((key) => !SKIPPED.has(key) && differs(key)).sort();
   }
   return fields.map((field) => ({ field, before: before[field], after: after[field] }));
 }

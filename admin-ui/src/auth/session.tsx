@@ -36,18 +36,6 @@ export interface Access {
 
 const SessionContext = createContext<Access | null>(null);
 
-/**
- * A host from before sign-in (no /auth/session route): it checks nobody, so the UI shows
- * everything. Hosts with the security contract answer 401 instead and never get here.
- */
-export const OPEN_HOST_SESSION: Session = {
-  user: { id: '', email: '', display_name: 'No sign-in', role: 'open host', instance_admin: false, teams: [] },
-  workspace: { id: 'default', name: 'Default workspace' },
-  csrf_token: '',
-  expires_at: '',
-  permissions: { admin: true, audit: true, reports: true, types: { '*': { create: true, read: 'workspace', update: 'workspace', delete: 'workspace', actions: 'workspace' } } },
-};
-
 export function accessOf(session: Session): Access {
   const permissions = session.permissions;
   const principal = { id: session.user.id, teams: session.user.teams ?? [] };
@@ -82,8 +70,7 @@ export async function signOut(): Promise<void> {
 export function SessionProvider({ children }: { children: ReactNode }) {
   const location = useLocation();
   const session = useQuery({ queryKey: SESSION_KEY, queryFn: getSession, retry: false, staleTime: Infinity });
-  const open = session.isError && isApiStatus(session.error, 404);
-  const data = open ? OPEN_HOST_SESSION : session.data;
+  const data = session.data;
   // The token is set during render: the screens' first requests must already carry it.
   if (data) setCsrfToken(data.csrf_token || null);
   useEffect(() => {
@@ -93,7 +80,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const access = useMemo(() => (data ? accessOf(data) : null), [data]);
 
   if (session.isPending) return <Loading label="Checking your session" />;
-  if (session.isError && !open) {
+  if (session.isError) {
     if (isApiStatus(session.error, 401)) return <Navigate to={loginPath(location)} replace />;
     return <ErrorState error={session.error} retry={() => session.refetch()} title="The server could not be reached" />;
   }

@@ -1,5 +1,5 @@
-// Assign a record to a user and optionally a team (POST …/assign). Admins pick from the lists;
-// others, who cannot list users, type the ids.
+// Assign a record to a user and optionally a team (POST …/assign). Teams are offered to everyone;
+// users only to admins (only they may list them), others type the user id.
 import { useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
@@ -16,7 +16,7 @@ export function AssignDialog({ type, record, onClose }: { type: string; record: 
   const queryClient = useQueryClient();
   const access = useAccess();
   const users = useUsers(access.admin);
-  const teams = useTeams(access.admin);
+  const teams = useTeams();
   const [owner, setOwner] = useState(text(record.owned_by) || access.session.user.id);
   const [team, setTeam] = useState(text(record.owning_team));
   const [error, setError] = useState<unknown>(null);

@@ -28,7 +28,7 @@ export default function RecordDetail() {
   const [tab, setTab] = useState<'details' | 'history'>('details');
   const access = useAccess();
   const users = useUsers(access.admin);
-  const teams = useTeams(access.admin);
+  const teams = useTeams();
   const record = useQuery({
     queryKey: keys.record(typeName, id),
     queryFn: () => getRecord(typeName, id),
