@@ -312,3 +312,39 @@ both_backends! {
         server.post_json(&path, &json!({"reason": "again"})).await.expect_problem(409, "refused_by_plugin");
     }
 }
+
+both_backends! {
+    async fn a_plugin_cannot_reach_another_workspace(server: &TestServer) {
+        // The same package and type in two workspaces; a record only in workspace beta.
+        with_hostile(server).await;
+        server.post_json("/api/v1/workspaces", &json!({
+            "id": "beta", "name": "Beta", "admin": {"email": "boss@beta.test", "password": "beta-password"}
+        })).await.expect_status(201);
+        let beta = server.sign_in("beta", "boss@beta.test", "beta-password").await;
+        beta.post_json("/api/v1/entity-types", &hostile_type()).await.expect_status(201);
+        beta.send(Method::POST, "/api/v1/packages", &[("content-type", "application/x-tar")], Some(xrm_tests::package_tar("hostile")))
+            .await
+            .expect_status(201);
+        let theirs = beta.post_json("/api/v1/records/hostile_target", &json!({"name": "beta only", "note": "x"})).await;
+        theirs.expect_status(201);
+        let their_id = theirs.body["id"].as_str().unwrap().to_owned();
+        let ours = server.create("hostile_target", &json!({"name": "alpha"})).await;
+
+        // The plugin in the default workspace asks for beta's record by id: nothing there.
+        let blind = server
+            .post_json("/api/v1/records/hostile_target", &json!({"name": "r", "mode": "read-other", "note": their_id}))
+            .await;
+        blind.expect_problem(409, "refused_by_plugin");
+        assert!(blind.text.contains("read nothing"), "{}", blind.text);
+        // The same call finds a record of its own workspace, so the probe itself works.
+        let sees = server
+            .post_json("/api/v1/records/hostile_target", &json!({"name": "r", "mode": "read-other", "note": ours["id"]}))
+            .await;
+        assert!(sees.text.contains("read created_at"), "{}", sees.text);
+        // And beta's plugin cannot see the default workspace's record either.
+        let back = beta
+            .post_json("/api/v1/records/hostile_target", &json!({"name": "r", "mode": "read-other", "note": ours["id"]}))
+            .await;
+        assert!(back.text.contains("read nothing"), "{}", back.text);
+    }
+}
