@@ -317,3 +317,35 @@ test('an instance admin makes a workspace whose admin signs in to it, then remov
   assert.ok(!(await api(server.url, '/workspaces')).body.value.some((w) => w.id === 'acme'));
   assert.deepEqual(browser.consoleErrors, []);
 });
+
+test('a role’s hidden and read-only fields: the form leaves out one and locks the other, and saves', async () => {
+  const permissions = {
+    admin: false, audit: false, reports: false,
+    types: { '*': { create: true, read: 'workspace', update: 'workspace', delete: 'none', actions: 'none' }, customer: { fields: { annual_revenue: 'hidden', credit_limit: 'read_only' } } },
+  };
+  assert.equal((await api(server.url, '/roles', { method: 'POST', body: JSON.stringify({ name: 'clerk', description: 'Edits customers, not their money', permissions }) })).status, 201);
+  assert.equal((await api(server.url, '/users', { method: 'POST', body: JSON.stringify({ email: 'clerk@demo.xrm', display_name: 'Clerk', password: 'clerk-secret-1', role: 'clerk' }) })).status, 201);
+  const customer = (await api(server.url, '/records/customer?$top=1&$orderby=name%20desc')).body.value[0];
+  assert.ok(customer.annual_revenue !== undefined && customer.credit_limit !== undefined, 'the demo customer has both fields');
+
+  await withBrowser(null, async (p) => {
+    await signInThroughPage(p, { email: 'clerk@demo.xrm', password: 'clerk-secret-1' });
+    await p.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+    await p.goto(`/records/customer/${customer.id}`);
+    await p.getByRole('region', { name: 'Fields' }).waitFor();
+    assert.equal(await p.getByRole('button', { name: 'Delete', exact: true }).count(), 0);
+    await p.getByRole('link', { name: 'Edit', exact: true }).click();
+    await p.locator('#root_tier').waitFor();
+    assert.equal(await p.locator('#root_annual_revenue').count(), 0, 'the hidden field is not in the form');
+    assert.equal(await p.locator('#root_credit_limit').isEditable(), false, 'the read-only field cannot be typed in');
+    await p.locator('#root_industry').selectOption(customer.industry === 'retail' ? 'energy' : 'retail');
+    await screenshot(p, 'restricted-form');
+    await p.getByRole('button', { name: 'Save' }).click();
+    await p.getByRole('region', { name: 'Fields' }).waitFor();
+  });
+  const saved = (await api(server.url, `/records/customer/${customer.id}`)).body;
+  assert.equal(saved.annual_revenue, customer.annual_revenue, 'the hidden field kept its value');
+  assert.equal(saved.credit_limit, customer.credit_limit);
+  assert.notEqual(saved.industry, customer.industry);
+  assert.deepEqual(browser.consoleErrors, []);
+});

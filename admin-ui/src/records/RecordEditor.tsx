@@ -11,7 +11,7 @@ import { keys, useEntityType } from '../api/queries';
 import type { EntityType, RecordData } from '../api/types';
 import { SchemaForm } from '../forms/SchemaForm';
 import { annotations, dataFields, recordTitle } from '../schema/entity';
-import { recordForm, restrictForm } from '../schema/recordForm';
+import { recordForm, restrictForm, writableData } from '../schema/recordForm';
 import { typePermissions } from '../auth/permissions';
 import { useAccess } from '../auth/session';
 import { PageHeader } from '../ui/PageHeader';
@@ -61,7 +61,8 @@ function EditorForm({ type, record }: { type: EntityType; record?: RecordData })
     setExtraErrors(undefined);
     setGeneral([]);
     try {
-      const saved = base && record ? await replaceRecord(type.name, record.id, data, base.version) : await createRecord(type.name, data);
+      const body = writableData(data, typePermissions(permissions, type.name).fields);
+      const saved = base && record ? await replaceRecord(type.name, record.id, body, base.version) : await createRecord(type.name, body);
       queryClient.invalidateQueries({ queryKey: keys.records(type.name) });
       toast.success(`${type.display_name} “${recordTitle(type, saved)}” saved`);
       navigate(`${listUrl}/${saved.id}`);

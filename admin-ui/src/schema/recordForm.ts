@@ -84,3 +84,16 @@ export function restrictForm(form: RecordForm, fields: Record<string, 'hidden' |
   if (Array.isArray(order)) uiSchema['ui:order'] = order.filter((name: string) => name === '*' || name in properties);
   return { schema, uiSchema };
 }
+
+/**
+ * What a save sends: the form's data without the fields the role may not write. The host keeps
+ * their stored values on replace; sending them back could only be refused (`field_read_only`),
+ * and is refused even unchanged when JavaScript rewrote a stored number (1200.0 reads as 1200).
+ */
+export function writableData(data: Record<string, unknown>, fields: Record<string, 'hidden' | 'read_only'>): Record<string, unknown> {
+  const writable: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(data)) {
+    if (!fields[name]) writable[name] = value;
+  }
+  return writable;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { restrictForm, type RecordForm } from './recordForm';
+import { restrictForm, writableData, type RecordForm } from './recordForm';
 
 const form = (): RecordForm => ({
   schema: {
@@ -36,5 +36,12 @@ describe('restrictForm', () => {
     const f = form();
     restrictForm(f, { lifetime_value: 'hidden' }, { kind: 'edit' });
     expect(f.schema.properties!.lifetime_value).toBeDefined();
+  });
+});
+
+describe('writableData', () => {
+  it('leaves out what the role may not write', () => {
+    expect(writableData({ name: 'A', tax_id: 'x', lifetime_value: 3 }, { tax_id: 'read_only', lifetime_value: 'hidden' })).toEqual({ name: 'A' });
+    expect(writableData({ name: 'A' }, {})).toEqual({ name: 'A' });
   });
 });
