@@ -431,6 +431,14 @@ both_backends! {
         let before = server.count("contract").await;
 
         let renewer = sign_in(server, "renewer@test.xrm").await;
+        // Members see which actions and reports packages offer, never plugin settings.
+        let seen = renewer.get("/api/v1/packages/contract-rules").await;
+        seen.expect_status(200);
+        assert!(seen.body["plugins"][0].get("settings").is_none(), "{}", seen.text);
+        assert!(server.get("/api/v1/packages/contract-rules").await.body["plugins"][0].get("settings").is_some());
+        renewer.put_json("/api/v1/packages/contract-rules/plugins/contract-rules/settings", &json!({"config": {}}))
+            .await
+            .expect_problem(403, "forbidden");
         let refused = renewer.post_json(&format!("/api/v1/records/contract/{id}/actions/renew"), &json!({"months": 12})).await;
         assert!(refused.status >= 400, "the renew action creates a contract, which the user may not: {}", refused.text);
         assert!(refused.text.contains("create"), "{}", refused.text);

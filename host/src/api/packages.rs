@@ -47,8 +47,28 @@ pub async fn list(
     State(app): State<Arc<App>>,
     Extension(access): Extension<Access>,
 ) -> Result<Response> {
-    let packages = app.list_packages(&access.workspace).await?;
+    let packages: Vec<Value> = app
+        .list_packages(&access.workspace)
+        .await?
+        .into_iter()
+        .map(|package| shown_to(&access, package))
+        .collect();
     Ok(Json(json!({ "value": packages })).into_response())
+}
+
+/// A package as the caller may see it: plugin settings (which may hold credentials for the
+/// systems a plugin talks to) only for admins; everyone sees the actions and reports offered.
+fn shown_to(access: &Access, mut package: Value) -> Value {
+    if !access.permissions.admin
+        && let Some(plugins) = package.get_mut("plugins").and_then(Value::as_array_mut)
+    {
+        for plugin in plugins {
+            if let Some(plugin) = plugin.as_object_mut() {
+                plugin.remove("settings");
+            }
+        }
+    }
+    package
 }
 
 pub async fn install(
@@ -94,7 +114,8 @@ pub async fn get(
     Extension(access): Extension<Access>,
     Path(name): Path<String>,
 ) -> Result<Response> {
-    Ok(Json(app.get_package(&access.workspace, &name).await?).into_response())
+    let package = app.get_package(&access.workspace, &name).await?;
+    Ok(Json(shown_to(&access, package)).into_response())
 }
 
 pub async fn enable(
