@@ -30,6 +30,7 @@ both_backends! {
         let document = server.get("/api/v1/openapi.json").await;
         document.expect_status(200);
         assert_eq!(document.body["openapi"], json!("3.1.0"), "{}", &document.text[..document.text.len().min(500)]);
+        assert_eq!(document.body["components"]["securitySchemes"]["token"]["scheme"], "bearer");
         let paths = document.body["paths"].as_object().cloned().unwrap_or_default();
         for name in ["customer", "project", "agent", "ticket", "complaint"] {
             for path in [format!("/api/v1/records/{name}"), format!("/api/v1/records/{name}/{{id}}")] {

@@ -51,7 +51,15 @@ pub fn build(types: &[Arc<EntityType>]) -> Value {
         },
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
         "paths": paths,
+        // Either credential works everywhere; docs/security.md has the model.
+        "security": [{"token": []}, {"session": []}],
         "components": {
+            "securitySchemes": {
+                "token": {"type": "http", "scheme": "bearer",
+                          "description": "An API token (xrm_…) made with POST /api/v1/tokens."},
+                "session": {"type": "apiKey", "in": "cookie", "name": "xrm_session",
+                            "description": "The cookie of POST /api/v1/auth/login; changes also need the X-CSRF-Token header."}
+            },
             "schemas": schemas,
             "responses": {
                 "Problem": {"description": "The request was refused; see the problem document.",
