@@ -342,7 +342,9 @@ impl Access {
         for field in rules.keys() {
             let now = current.and_then(|c| c.get(field));
             match object.get(field) {
-                Some(value) if Some(value) != now => refused.push(field.clone()),
+                Some(value) if !now.is_some_and(|now| crate::store::same_json(value, now)) => {
+                    refused.push(field.clone())
+                }
                 Some(_) => {}
                 None if replace => {
                     if let Some(value) = now {
@@ -538,6 +540,29 @@ mod tests {
                 .check_record("complaint", RecordOp::Delete, &record(Some("me"), None))
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn field_rules_refuse_changes_and_keep_what_a_replace_leaves_out() {
+        let permissions = Permissions::parse(
+            &json!({"types": {"*": {"create": true, "update": "workspace",
+            "fields": {"tier": "read_only", "secret": "hidden"}}}}),
+        )
+        .unwrap();
+        let access = access(permissions);
+        let current = json!({"name": "a", "tier": 124000.0, "secret": "s"});
+        let mut same = json!({"name": "b", "tier": 124000});
+        access
+            .guard_fields("x", &mut same, Some(&current), true)
+            .unwrap();
+        assert_eq!(same["secret"], "s", "a replace keeps the hidden value");
+        let mut changed = json!({"tier": 2});
+        let error = access
+            .guard_fields("x", &mut changed, Some(&current), false)
+            .unwrap_err();
+        assert_eq!(error.code(), "field_read_only");
+        let mut create = json!({"name": "n", "secret": "mine"});
+        assert!(access.guard_fields("x", &mut create, None, false).is_err());
     }
 
     #[test]

@@ -174,6 +174,26 @@ fn snapshot(record: &StoredRecord) -> Value {
     Value::Object(object)
 }
 
+/// Whether two JSON values are the same data: numbers compare by value, so `1.0` and `1` (as
+/// a database may store one and a client send the other) are equal.
+pub fn same_json(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => match (x.as_i64(), y.as_i64()) {
+            (Some(x), Some(y)) => x == y,
+            _ => x.as_f64() == y.as_f64(),
+        },
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_json(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(key, value)| y.get(key).is_some_and(|other| same_json(value, other)))
+        }
+        _ => a == b,
+    }
+}
+
 /// The top-level members whose values differ, in a stable order.
 fn changed_fields(before: &Value, after: &Value) -> Vec<String> {
     let empty = Map::new();
@@ -182,7 +202,10 @@ fn changed_fields(before: &Value, after: &Value) -> Vec<String> {
     let mut names: Vec<String> = before
         .keys()
         .chain(after.keys())
-        .filter(|name| before.get(*name) != after.get(*name))
+        .filter(|name| match (before.get(*name), after.get(*name)) {
+            (Some(b), Some(a)) => !same_json(b, a),
+            (b, a) => b != a,
+        })
         .cloned()
         .collect();
     names.sort();
@@ -341,6 +364,17 @@ mod tests {
         let before = json!({"a": 1, "b": 2, "c": 3});
         let after = json!({"a": 1, "b": 5, "d": 4});
         assert_eq!(changed_fields(&before, &after), ["b", "c", "d"]);
+    }
+
+    #[test]
+    fn numbers_are_the_same_by_value() {
+        assert!(same_json(&json!({"a": [1.0, 2]}), &json!({"a": [1, 2.0]})));
+        assert!(!same_json(&json!(1), &json!(1.5)));
+        assert!(!same_json(&json!({"a": 1}), &json!({"a": 1, "b": 2})));
+        assert_eq!(
+            changed_fields(&json!({"n": 124000.0}), &json!({"n": 124000})),
+            Vec::<String>::new()
+        );
     }
 
     #[test]

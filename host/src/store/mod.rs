@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use sqlx::{Postgres, Sqlite, Transaction};
 
-pub use self::audit::{Actor, ActorKind, AdminChange, AuditEntry, AuditQuery};
+pub use self::audit::{Actor, ActorKind, AdminChange, AuditEntry, AuditQuery, same_json};
 pub use self::batch::BoxFuture;
 pub use self::connect::redact as redact_url;
 pub use self::entity_types::{StoredEntityType, unique_key_of_violation};
