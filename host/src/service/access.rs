@@ -250,6 +250,14 @@ impl Access {
         }
     }
 
+    /// This caller's rights for another request of theirs: the same principal, this request's
+    /// API call and id.
+    pub fn with_origin(mut self, origin: &super::auth::Origin) -> Access {
+        self.actor.via = origin.via.clone();
+        self.actor.request_id = origin.request_id.clone();
+        self
+    }
+
     /// This caller with another actor (a plugin running for its request).
     pub fn acting_as(&self, actor: Actor) -> Access {
         Access {

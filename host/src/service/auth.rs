@@ -47,6 +47,42 @@ impl Default for AuthSettings {
     }
 }
 
+/// How long a resolved credential is trusted without reading the database again. A change
+/// made on this host (sign-out, revocation, user, role, team or workspace changes) clears the
+/// cache at once; another host sees it within this time.
+pub const CREDENTIAL_CACHE_TTL: Duration = Duration::from_secs(1);
+const CREDENTIAL_CACHE_MAX: usize = 10_000;
+
+/// Resolved credentials of this host, by their secret's hash, for [`CREDENTIAL_CACHE_TTL`].
+#[derive(Default)]
+pub struct CredentialCache {
+    entries: Mutex<HashMap<String, (Instant, Access, String)>>,
+}
+
+impl CredentialCache {
+    fn get(&self, hash: &str, now: &str) -> Option<Access> {
+        let entries = self.entries.lock().expect("credential cache lock");
+        let (at, access, expires_at) = entries.get(hash)?;
+        (at.elapsed() < CREDENTIAL_CACHE_TTL && expires_at.as_str() > now).then(|| access.clone())
+    }
+
+    fn put(&self, hash: String, access: Access, expires_at: String) {
+        let mut entries = self.entries.lock().expect("credential cache lock");
+        if entries.len() >= CREDENTIAL_CACHE_MAX {
+            entries.retain(|_, (at, ..)| at.elapsed() < CREDENTIAL_CACHE_TTL);
+            if entries.len() >= CREDENTIAL_CACHE_MAX {
+                entries.clear();
+            }
+        }
+        entries.insert(hash, (Instant::now(), access, expires_at));
+    }
+
+    /// Forgets every resolved credential: after any change to who may do what.
+    pub fn clear(&self) {
+        self.entries.lock().expect("credential cache lock").clear();
+    }
+}
+
 /// Per-host state of sign-in throttling by client address.
 #[derive(Default)]
 pub struct LoginThrottle {
@@ -427,12 +463,33 @@ impl App {
     /// One read finds the credential, its user and the role's permissions; teams are read
     /// only for roles with a `team` scope.
     pub async fn authenticate(&self, credential: &Credential, origin: &Origin) -> Result<Access> {
+        let hash = match credential {
+            Credential::Session(secret) | Credential::Token(secret) => secret_hash(secret),
+        };
         let now = crate::clock::now();
+        if let Some(access) = self.credentials.get(&hash, &now) {
+            return Ok(access.with_origin(origin));
+        }
+        let (access, expires_at) = self.resolve(credential, &hash, &now, origin).await?;
+        self.credentials.put(hash, access.clone(), expires_at);
+        Ok(access)
+    }
+
+    /// Reads a credential, its user and role from the database.
+    async fn resolve(
+        &self,
+        credential: &Credential,
+        hash: &str,
+        now: &str,
+        origin: &Origin,
+    ) -> Result<(Access, String)> {
+        let now = now.to_owned();
         match credential {
             Credential::Session(secret) => {
+                let _ = secret;
                 let (session, user, permissions) = self
                     .store
-                    .session_principal(&secret_hash(secret))
+                    .session_principal(hash)
                     .await?
                     .ok_or_else(Error::unauthenticated)?;
                 if session.expires_at <= now || user.disabled {
@@ -440,12 +497,14 @@ impl App {
                 }
                 let actor = user_actor(&user, origin);
                 let role = user.role.clone();
-                self.user_access(&user, &role, &permissions, actor).await
+                let access = self.user_access(&user, &role, &permissions, actor).await?;
+                Ok((access, session.expires_at))
             }
             Credential::Token(secret) => {
+                let _ = secret;
                 let (token, user, permissions) = self
                     .store
-                    .token_principal(&secret_hash(secret))
+                    .token_principal(hash)
                     .await?
                     .ok_or_else(Error::unauthenticated)?;
                 if token.revoked_at.is_some() || token.expires_at <= now || user.disabled {
@@ -477,7 +536,7 @@ impl App {
                     .await?;
                 // A token never manages workspaces, whatever its user may do.
                 access.instance_admin = false;
-                Ok(access)
+                Ok((access, token.expires_at))
             }
         }
     }
@@ -571,7 +630,7 @@ impl App {
                 after: None,
             },
         );
-        tx.commit().await
+        self.commit_security(tx).await
     }
 
     /// Changes the caller's own password; every other session of theirs ends.
@@ -622,7 +681,7 @@ impl App {
                 after: None,
             },
         );
-        tx.commit().await
+        self.commit_security(tx).await
     }
 
     pub async fn list_tokens(&self, access: &Access) -> Result<Vec<Value>> {
@@ -735,7 +794,15 @@ impl App {
                 after: None,
             },
         );
-        tx.commit().await
+        self.commit_security(tx).await
+    }
+
+    /// Commits a change to who may do what, and forgets this host's resolved credentials so
+    /// the change holds from the next request on.
+    pub(super) async fn commit_security(&self, tx: crate::store::Tx) -> Result<()> {
+        let committed = tx.commit().await;
+        self.credentials.clear();
+        committed
     }
 
     /// Removes expired sessions; run now and then by the server.
@@ -809,6 +876,31 @@ mod tests {
         assert!(check_password("1234567", "password").is_err());
         assert!(check_password("12345678", "password").is_ok());
         assert!(check_password(&"x".repeat(1025), "password").is_err());
+    }
+
+    #[test]
+    fn cached_credentials_last_a_second_until_their_expiry_or_a_clear() {
+        let cache = CredentialCache::default();
+        let access = Access::system("w", Actor::system("test"));
+        cache.put(
+            "h".into(),
+            access.clone(),
+            "2030-01-01T00:00:00.000000Z".into(),
+        );
+        assert!(cache.get("h", "2029-01-01T00:00:00.000000Z").is_some());
+        assert!(
+            cache.get("h", "2031-01-01T00:00:00.000000Z").is_none(),
+            "expired"
+        );
+        assert!(cache.get("other", "2029-01-01T00:00:00.000000Z").is_none());
+        cache.clear();
+        assert!(cache.get("h", "2029-01-01T00:00:00.000000Z").is_none());
+        cache.put("h".into(), access, "2030-01-01T00:00:00.000000Z".into());
+        std::thread::sleep(CREDENTIAL_CACHE_TTL);
+        assert!(
+            cache.get("h", "2029-01-01T00:00:00.000000Z").is_none(),
+            "stale after the TTL"
+        );
     }
 
     #[test]

@@ -194,7 +194,7 @@ impl App {
                 Some(user_json(&user, &[])),
             ),
         );
-        tx.commit().await?;
+        self.commit_security(tx).await?;
         Ok(user)
     }
 
@@ -270,7 +270,7 @@ impl App {
                 Some(user_json(&user, &[])),
             ),
         );
-        tx.commit().await?;
+        self.commit_security(tx).await?;
         self.get_user(access, id).await
     }
 
@@ -291,7 +291,7 @@ impl App {
             &access.actor,
             change("user.delete", "user", id, Some(user_json(&user, &[])), None),
         );
-        tx.commit().await
+        self.commit_security(tx).await
     }
 
     pub async fn list_teams(&self, access: &Access) -> Result<Vec<Value>> {
@@ -386,7 +386,7 @@ impl App {
                 Some(team_json(&team)),
             ),
         );
-        tx.commit().await?;
+        self.commit_security(tx).await?;
         Ok(team_json(&team))
     }
 
@@ -437,7 +437,7 @@ impl App {
                 Some(team_json(&team)),
             ),
         );
-        tx.commit().await?;
+        self.commit_security(tx).await?;
         Ok(team_json(&team))
     }
 
@@ -451,7 +451,7 @@ impl App {
             &access.actor,
             change("team.delete", "team", id, Some(team_json(&team)), None),
         );
-        tx.commit().await
+        self.commit_security(tx).await
     }
 
     pub async fn list_roles(&self, access: &Access) -> Result<Vec<Value>> {
@@ -537,7 +537,7 @@ impl App {
                 Some(role_json(&role)),
             ),
         );
-        tx.commit().await?;
+        self.commit_security(tx).await?;
         Ok(role_json(&role))
     }
 
@@ -572,7 +572,7 @@ impl App {
             &access.actor,
             change("role.delete", "role", name, Some(role_json(&role)), None),
         );
-        tx.commit().await
+        self.commit_security(tx).await
     }
 
     pub async fn list_workspaces(&self, access: &Access) -> Result<Vec<Value>> {
@@ -632,7 +632,7 @@ impl App {
                 Some(workspace_json(&workspace)),
             ),
         );
-        tx.commit().await?;
+        self.commit_security(tx).await?;
         let inside = Access::system(id, access.actor.clone());
         self.ensure_builtin_roles(id).await?;
         self.create_user(
@@ -674,7 +674,7 @@ impl App {
                 None,
             ),
         );
-        tx.commit().await?;
+        self.commit_security(tx).await?;
         self.types.forget_workspace(id);
         Ok(())
     }

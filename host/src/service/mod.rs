@@ -50,6 +50,8 @@ pub struct App {
     pub settings: HostSettings,
     /// Failed sign-ins per client address on this host.
     pub login_throttle: auth::LoginThrottle,
+    /// Credentials resolved in the last second, so a request costs no database read for them.
+    pub credentials: auth::CredentialCache,
     /// The `Arc` this app lives in, handed to plugin host calls for the length of a call.
     me: std::sync::Weak<App>,
 }
@@ -69,6 +71,7 @@ impl App {
             jobs: settings.jobs,
             settings,
             login_throttle: auth::LoginThrottle::default(),
+            credentials: auth::CredentialCache::default(),
             me: me.clone(),
         }))
     }
