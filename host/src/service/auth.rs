@@ -485,8 +485,7 @@ impl App {
     ) -> Result<(Access, String)> {
         let now = now.to_owned();
         match credential {
-            Credential::Session(secret) => {
-                let _ = secret;
+            Credential::Session(_) => {
                 let (session, user, permissions) = self
                     .store
                     .session_principal(hash)
@@ -500,8 +499,7 @@ impl App {
                 let access = self.user_access(&user, &role, &permissions, actor).await?;
                 Ok((access, session.expires_at))
             }
-            Credential::Token(secret) => {
-                let _ = secret;
+            Credential::Token(_) => {
                 let (token, user, permissions) = self
                     .store
                     .token_principal(hash)
