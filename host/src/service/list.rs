@@ -71,22 +71,27 @@ impl App {
         let entity_type = self.types.get(&self.store, workspace, type_name).await?;
         let owners = access.owner_filter(type_name, RecordOp::Read);
         let hidden = access.hidden_fields(type_name);
+        // What filters, sorts and selections may name: every field but those the role hides.
+        let catalog = super::field_access::UnhiddenFields {
+            entity_type: &entity_type,
+            hidden: &hidden,
+        };
         if !hidden.is_empty() {
-            check_unhidden(&entity_type, &hidden, request)?;
+            check_search_unhidden(&entity_type, &hidden, request)?;
         }
         let filter = match request.filter.as_deref().filter(|f| !f.trim().is_empty()) {
             Some(text) => {
                 let filter = query::parse_filter(text)?;
-                query::check_filter(&filter, entity_type.as_ref())?;
+                query::check_filter(&filter, &catalog)?;
                 Some(filter)
             }
             None => None,
         };
-        let (order, id_descending) = sort_keys(&entity_type, request.orderby.as_deref())?;
+        let (order, id_descending) = sort_keys(&entity_type, &catalog, request.orderby.as_deref())?;
         let select = match request.select.as_deref().filter(|s| !s.trim().is_empty()) {
             Some(text) => {
                 let paths = query::parse_select(text)?;
-                query::check_select(&paths, entity_type.as_ref())?;
+                query::check_select(&paths, &catalog)?;
                 Some(paths.into_iter().map(|p| p.segments).collect::<Vec<_>>())
             }
             None => None,
@@ -385,26 +390,12 @@ fn project(value: Value, select: &[Vec<String>]) -> Value {
 
 /// Resolves `$orderby` into sort keys. `id` as the last key sets the direction of the id
 /// tiebreaker; otherwise the tiebreaker follows the first key.
-/// Refuses filters, sorts and selections naming fields the caller's role hides (as if they did
-/// not exist), and full-text search when a searched field is hidden.
-fn check_unhidden(
+/// Refuses full-text search when a searched field is hidden from the caller's role.
+fn check_search_unhidden(
     entity_type: &EntityType,
     hidden: &[String],
     request: &ListRequest,
 ) -> Result<()> {
-    let catalog = super::field_access::UnhiddenFields {
-        entity_type,
-        hidden,
-    };
-    if let Some(text) = request.filter.as_deref().filter(|f| !f.trim().is_empty()) {
-        query::check_filter(&query::parse_filter(text)?, &catalog)?;
-    }
-    if let Some(text) = request.orderby.as_deref().filter(|f| !f.trim().is_empty()) {
-        query::check_orderby(&query::parse_orderby(text)?, &catalog)?;
-    }
-    if let Some(text) = request.select.as_deref().filter(|f| !f.trim().is_empty()) {
-        query::check_select(&query::parse_select(text)?, &catalog)?;
-    }
     if request
         .search
         .as_deref()
@@ -425,12 +416,16 @@ fn check_unhidden(
     Ok(())
 }
 
-fn sort_keys(entity_type: &EntityType, orderby: Option<&str>) -> Result<(Vec<SortKey>, bool)> {
+fn sort_keys(
+    entity_type: &EntityType,
+    catalog: &impl query::FieldCatalog,
+    orderby: Option<&str>,
+) -> Result<(Vec<SortKey>, bool)> {
     let Some(text) = orderby.filter(|t| !t.trim().is_empty()) else {
         return Ok((Vec::new(), false));
     };
     let keys = query::parse_orderby(text)?;
-    query::check_orderby(&keys, entity_type)?;
+    query::check_orderby(&keys, catalog)?;
     let mut sort = Vec::new();
     let mut id_descending = keys.first().is_some_and(|k| k.descending);
     for (index, key) in keys.iter().enumerate() {
