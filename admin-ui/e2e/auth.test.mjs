@@ -253,12 +253,19 @@ test('an admin makes a team and assigns a record to a member and the team', asyn
   await assign.getByLabel('Team').selectOption(team.id);
   await assign.getByRole('button', { name: 'Assign' }).click();
   const system = page.getByRole('complementary', { name: 'System information' });
-  await system.getByText(ACCOUNTS.rep.email).waitFor();
+  await system.getByText('Demo Rep').waitFor();
   await system.getByText('Field service').waitFor();
   const assigned = (await api(server.url, `/records/complaint/${complaint.id}`)).body;
   assert.equal(assigned.owned_by, rep.id);
   assert.equal(assigned.owning_team, team.id);
   await screenshot(page, 'record-assigned');
+  // A viewer, who may not list users, sees the owner by name through the member directory.
+  await withBrowser('viewer', async (p) => {
+    await p.goto(`/records/complaint/${complaint.id}`);
+    const info = p.getByRole('complementary', { name: 'System information' });
+    await info.getByText('Demo Rep').waitFor();
+    await info.getByText('Field service').waitFor();
+  });
   assert.deepEqual(browser.consoleErrors, []);
 });
 

@@ -173,12 +173,13 @@ pub async fn load_demo(app: &App, packages: Option<&std::path::Path>) -> Result<
     for document in crate::demo::shipped_entity_types() {
         app.create_entity_type(workspace, document, &actor).await?;
     }
+    let access = crate::service::Access::system(workspace, actor.clone());
     let mut total = 0;
     for (type_name, records) in crate::demo::demo_records() {
         for chunk in records.chunks(crate::service::MAX_BULK_ITEMS) {
             let chunk: Vec<Value> = chunk.to_vec();
             total += chunk.len();
-            app.bulk_write(workspace, type_name, BulkMode::Create, chunk, &actor)
+            app.bulk_write(&access, type_name, BulkMode::Create, chunk)
                 .await?;
         }
     }

@@ -86,6 +86,34 @@ both_backends! {
 }
 
 both_backends! {
+    async fn a_before_create_hook_may_fill_a_required_member(server: &TestServer) {
+        let mut strict = hostile_type();
+        strict["required"] = json!(["name", "note"]);
+        server.create_type(&strict).await.expect_status(201);
+        server.install_package("hostile").await.expect_status(201);
+
+        // The client leaves `note` out; the before-create hook fills it in.
+        let filled = server.post_json("/api/v1/records/hostile_target", &json!({"name": "n", "mode": "fill-note"})).await;
+        filled.expect_status(201);
+        assert_eq!(filled.body["note"], "filled by the plugin");
+
+        // Nobody fills it: the client's record is invalid, said as for any missing member.
+        let missing = server.post_json("/api/v1/records/hostile_target", &json!({"name": "n", "mode": "none"})).await;
+        missing.expect_problem(422, "validation_failed");
+        assert_eq!(missing.errors()[0]["path"], "/note", "{}", missing.text);
+        assert_eq!(missing.errors()[0]["keyword"], "required");
+        // A member the hook does not fill is still required.
+        let no_name = server.post_json("/api/v1/records/hostile_target", &json!({"mode": "fill-note"})).await;
+        no_name.expect_problem(422, "validation_failed");
+        assert_eq!(no_name.errors()[0]["path"], "/name", "{}", no_name.text);
+        // Only missing members wait for the hooks: a wrong type is refused before them.
+        server.post_json("/api/v1/records/hostile_target", &json!({"name": 5, "mode": "fill-note"})).await
+            .expect_problem(422, "validation_failed");
+        assert_eq!(server.count("hostile_target").await, 1);
+    }
+}
+
+both_backends! {
     async fn undeclared_capabilities_are_refused_with_the_plugin_named(server: &TestServer) {
         with_hostile(server).await;
         let before = server.count("hostile_target").await;

@@ -202,6 +202,15 @@ both_backends! {
         viewer_c.delete(&path).await.expect_problem(403, "forbidden");
         viewer_c.post_json("/api/v1/entity-types", &json!({})).await.expect_problem(403, "forbidden");
         viewer_c.get("/api/v1/users").await.expect_problem(403, "forbidden");
+        // The member directory is for everyone: names for owners, nothing an admin keeps.
+        let members = viewer_c.get("/api/v1/members").await;
+        members.expect_status(200);
+        let listed = members.values();
+        let emails: Vec<&str> = listed.iter().filter_map(|m| m["email"].as_str()).collect();
+        assert!(emails.contains(&"viewer@test.xrm") && emails.contains(&ADMIN_EMAIL), "{}", members.text);
+        for secret in ["\"role\"", "instance_admin", "last_login_at", "password"] {
+            assert!(!members.text.contains(secret), "{secret} in {}", members.text);
+        }
 
         // A teammate may update (team scope) but not delete (own scope) the rep's record.
         mate_c.patch_json(&path, &json!({"name": "Updated by mate"})).await.expect_status(200);
@@ -329,6 +338,28 @@ both_backends! {
         let b_list = b.get("/api/v1/records/customer?$count=true").await;
         assert_eq!(b_list.body["count"], 1);
         assert!(!b_list.text.contains("Alpha Customer"));
+
+        // Ids are unique per workspace: B may choose an id A uses, and learns nothing from it.
+        // Each workspace then reads, searches, changes and deletes only its own record.
+        b.post_json("/api/v1/records/customer", &json!({"id": a_id, "name": "Bravo Twin", "email": "twin@example.com"})).await
+            .expect_status(201);
+        b.post_json("/api/v1/records/customer", &json!({"id": a_id, "name": "Bravo Twin", "email": "twin2@example.com"})).await
+            .expect_problem(409, "id_taken");
+        let a_path = format!("/api/v1/records/customer/{a_id}");
+        assert_eq!(b.get(&a_path).await.body["name"], "Bravo Twin");
+        assert_eq!(server.get(&a_path).await.body["name"], "Alpha Customer");
+        b.patch_json(&a_path, &json!({"name": "Bravo Renamed"})).await.expect_status(200);
+        assert_eq!(server.get(&a_path).await.body["name"], "Alpha Customer");
+        let searched = server.get("/api/v1/records/customer?$search=Alpha").await;
+        assert_eq!(searched.values().len(), 1, "{}", searched.text);
+        assert_eq!(b.get("/api/v1/records/customer?$search=Renamed").await.values().len(), 1);
+        assert_eq!(b.get("/api/v1/records/customer?$search=Alpha").await.values().len(), 0);
+        b.post_json("/api/v1/records/customer/bulk", &json!({"mode": "upsert", "records": [{"id": a_id, "name": "Bravo Upserted", "email": "twin@example.com"}]})).await
+            .expect_status(200);
+        assert_eq!(server.get(&a_path).await.body["name"], "Alpha Customer");
+        b.delete(&a_path).await.expect_status(204);
+        assert_eq!(server.get(&a_path).await.body["name"], "Alpha Customer");
+        assert_eq!(server.get("/api/v1/records/customer?$search=Alpha").await.values().len(), 1);
         assert!(!b.get("/api/v1/audit?$top=500").await.text.contains("Alpha Customer"));
 
         // The same e-mail may exist in both workspaces as two accounts.
@@ -504,6 +535,10 @@ both_backends! {
         // Read-only and hidden fields cannot be set or changed; a replace keeps them.
         clerk.patch_json(&path, &json!({"tier": 3})).await.expect_problem(403, "field_read_only");
         clerk.patch_json(&path, &json!({"lifetime_value": 1})).await.expect_problem(403, "field_read_only");
+        // Even the right value of a hidden field is refused: a 200 would confirm the guess.
+        clerk.patch_json(&path, &json!({"lifetime_value": 9000})).await.expect_problem(403, "field_read_only");
+        clerk.put_json(&path, &json!({"name": "Guess", "email": "v@example.com", "lifetime_value": 9000})).await
+            .expect_problem(403, "field_read_only");
         clerk.post_json("/api/v1/records/customer", &json!({"name": "New", "email": "n@example.com", "tier": 1})).await
             .expect_problem(403, "field_read_only");
         clerk.patch_json(&path, &json!({"tier": 2, "name": "Valued & kept"})).await.expect_status(200);

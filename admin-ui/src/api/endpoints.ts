@@ -7,6 +7,7 @@ import type {
   EntityType,
   JsonSchema,
   ListResponse,
+  Member,
   NewUser,
   Package,
   PackageSchedule,
@@ -188,6 +189,7 @@ export const changePassword = (currentPassword: string, newPassword: string) =>
 // Users, teams, roles.
 
 export const listUsers = () => list<User>('/users');
+export const listMembers = () => list<Member>('/members');
 export const getUser = (id: string) => request<User>(`/users/${seg(id)}`);
 export const createUser = (user: NewUser) => request<User>('/users', { method: 'POST', json: user });
 export const updateUser = (id: string, change: UserChange) => request<User>(`/users/${seg(id)}`, { method: 'PATCH', json: change });

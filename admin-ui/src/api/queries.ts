@@ -1,6 +1,6 @@
 // React Query hooks and cache keys for what several screens read.
 import { useQuery } from '@tanstack/react-query';
-import { getEntityType, getPackage, listEntityTypes, listPackages, listRoles, listTeams, listUsers } from './endpoints';
+import { getEntityType, getPackage, listEntityTypes, listPackages, listMembers, listRoles, listTeams, listUsers } from './endpoints';
 import { isApiStatus } from './problem';
 
 export const keys = {
@@ -12,6 +12,8 @@ export const keys = {
   package: (name: string) => ['packages', name] as const,
   reports: ['reports'] as const,
   users: ['admin', 'users'] as const,
+  // Under `users`, so that every change to users refreshes the directory too.
+  members: ['admin', 'users', 'members'] as const,
   teams: ['admin', 'teams'] as const,
   roles: ['admin', 'roles'] as const,
   tokens: ['admin', 'tokens'] as const,
@@ -22,6 +24,11 @@ export const keys = {
 
 export function useUsers(enabled = true) {
   return useQuery({ queryKey: keys.users, queryFn: listUsers, enabled });
+}
+
+/** The member directory: every signed-in member may read it. */
+export function useMembers() {
+  return useQuery({ queryKey: keys.members, queryFn: listMembers });
 }
 
 export function useTeams(enabled = true) {

@@ -233,6 +233,15 @@ export interface User {
   last_login_at: string | null;
 }
 
+/** A person of the workspace as every member sees them (GET /members). */
+export interface Member {
+  id: string;
+  email: string;
+  display_name: string;
+  disabled: boolean;
+  teams: string[];
+}
+
 export interface NewUser {
   email: string;
   display_name: string;

@@ -1,10 +1,10 @@
-// Assign a record to a user and optionally a team (POST …/assign). Teams are offered to everyone;
-// users only to admins (only they may list them), others type the user id.
+// Assign a record to a user and optionally a team (POST …/assign). Owners are picked from the
+// member directory and teams from the team list, which every member may read.
 import { useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
 import { assignRecord } from '../api/endpoints';
-import { keys, useTeams, useUsers } from '../api/queries';
+import { keys, useMembers, useTeams } from '../api/queries';
 import type { RecordData } from '../api/types';
 import { FormError } from '../admin/widgets';
 import { useAccess } from '../auth/session';
@@ -15,7 +15,7 @@ const text = (value: unknown) => (typeof value === 'string' ? value : '');
 export function AssignDialog({ type, record, onClose }: { type: string; record: RecordData; onClose: () => void }) {
   const queryClient = useQueryClient();
   const access = useAccess();
-  const users = useUsers(access.admin);
+  const users = useMembers();
   const teams = useTeams();
   const [owner, setOwner] = useState(text(record.owned_by) || access.session.user.id);
   const [team, setTeam] = useState(text(record.owning_team));
@@ -45,7 +45,8 @@ export function AssignDialog({ type, record, onClose }: { type: string; record: 
           <label htmlFor="assign-owner">Owner</label>
           {users.data ? (
             <select id="assign-owner" className="form-control" value={owner} onChange={(e) => setOwner(e.target.value)}>
-              {!users.data.some((u) => u.id === owner) && <option value={owner}>{owner || 'nobody'}</option>}
+              <option value="">nobody</option>
+              {owner && !users.data.some((u) => u.id === owner) && <option value={owner}>{owner}</option>}
               {users.data.map((u) => (
                 <option key={u.id} value={u.id}>
                   {u.display_name || u.email} ({u.email})

@@ -4,18 +4,21 @@ import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { toast } from 'sonner';
 import { deleteRecord, getRecord } from '../api/endpoints';
-import { keys, useEntityType, useEntityTypes } from '../api/queries';
+import { keys, useEntityType, useEntityTypes, useMembers, useTeams } from '../api/queries';
+import type { Member } from '../api/types';
 import { formatValue, recordTitle, relationsTo } from '../schema/entity';
 import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { PageHeader } from '../ui/PageHeader';
 import { ErrorState, Loading } from '../ui/States';
-import { useTeams, useUsers } from '../api/queries';
 import { useAccess } from '../auth/session';
 import { ActionButtons } from './ActionButtons';
 import { AssignDialog } from './AssignDialog';
 import { RecordHistory } from './RecordHistory';
 import { FieldValues } from './FieldValues';
 import { RelatedList } from './RelatedList';
+
+/** How an owner is shown: their display name, else their e-mail. */
+const memberName = (member: Member | undefined) => (member ? member.display_name || member.email : undefined);
 
 export default function RecordDetail() {
   const { type: typeName = '', id = '' } = useParams();
@@ -27,7 +30,7 @@ export default function RecordDetail() {
   const [assigning, setAssigning] = useState(false);
   const [tab, setTab] = useState<'details' | 'history'>('details');
   const access = useAccess();
-  const users = useUsers(access.admin);
+  const users = useMembers();
   const teams = useTeams();
   const record = useQuery({
     queryKey: keys.record(typeName, id),
@@ -50,7 +53,7 @@ export default function RecordDetail() {
   const ownerName = ownerId
     ? ownerId === access.session.user.id
       ? `${access.session.user.display_name || access.session.user.email} (you)`
-      : (users.data?.find((u) => u.id === ownerId)?.email ?? ownerId)
+      : (memberName(users.data?.find((u) => u.id === ownerId)) ?? ownerId)
     : 'nobody';
   const teamName = teamId ? (teams.data?.find((t) => t.id === teamId)?.name ?? teamId) : 'no team';
 

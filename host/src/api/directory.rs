@@ -42,6 +42,14 @@ pub async fn list_users(
     Ok(list(app.list_users(&access).await?))
 }
 
+/// `GET /members`: the people of the workspace, for every member (owner names, assignment).
+pub async fn list_members(
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
+) -> Result<Response> {
+    Ok(list(app.list_members(&access).await?))
+}
+
 pub async fn create_user(
     State(app): State<Arc<App>>,
     Extension(access): Extension<Access>,

@@ -112,6 +112,7 @@ pub fn router(app: Arc<App>, body_limit: usize, ui_dir: &Path, http: &HttpSecuri
         .route("/api/v1/auth/session", get(auth::session))
         .route("/api/v1/auth/logout", post(auth::logout))
         .route("/api/v1/auth/password", put(auth::change_password))
+        .route("/api/v1/members", get(directory::list_members))
         .route(
             "/api/v1/users",
             get(directory::list_users).post(directory::create_user),

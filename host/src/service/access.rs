@@ -333,8 +333,10 @@ impl Access {
     }
 
     /// Checks a create (`current` is `None`), replace or merge patch against the role's field
-    /// rules: a hidden or read-only field may not be set or changed. A replace that leaves
-    /// such a field out keeps its current value rather than removing it.
+    /// rules: a read-only field may be sent only with its stored value (a form's round trip);
+    /// a hidden field may not be sent at all, since accepting its stored value would tell the
+    /// caller what it is. A replace that leaves such a field out keeps its current value rather
+    /// than removing it.
     pub fn guard_fields(
         &self,
         type_name: &str,
@@ -347,9 +349,10 @@ impl Access {
             return Ok(());
         };
         let mut refused = Vec::new();
-        for field in rules.keys() {
+        for (field, rule) in &rules {
             let now = current.and_then(|c| c.get(field));
             match object.get(field) {
+                Some(_) if *rule == FieldRule::Hidden => refused.push(field.clone()),
                 Some(value) if !now.is_some_and(|now| crate::store::same_json(value, now)) => {
                     refused.push(field.clone())
                 }
@@ -373,6 +376,25 @@ impl Access {
                 refused.join(", ")
             ),
         })
+    }
+
+    /// Checks an update of a record the write transaction has just read (and, on PostgreSQL,
+    /// locked): the caller's update scope on it, then the field rules against its stored data.
+    /// Checking here rather than before the transaction means an owner change in between
+    /// cannot slip a write past the rules.
+    pub fn guard_update(
+        &self,
+        type_name: &str,
+        current: &StoredRecord,
+        body: &mut Value,
+        replace: bool,
+    ) -> Result<()> {
+        self.check_record(type_name, RecordOp::Update, current)?;
+        if self.permissions.field_rules(type_name).is_empty() {
+            return Ok(());
+        }
+        let stored: Value = serde_json::from_str(&current.data).unwrap_or(Value::Null);
+        self.guard_fields(type_name, body, Some(&stored), replace)
     }
 
     /// Whether the caller reaches a record with a scope.
@@ -571,6 +593,13 @@ mod tests {
         assert_eq!(error.code(), "field_read_only");
         let mut create = json!({"name": "n", "secret": "mine"});
         assert!(access.guard_fields("x", &mut create, None, false).is_err());
+        // Sending a hidden field's stored value is refused too: accepting it would confirm
+        // a guess.
+        let mut guess = json!({"secret": "s"});
+        let error = access
+            .guard_fields("x", &mut guess, Some(&current), false)
+            .unwrap_err();
+        assert_eq!(error.code(), "field_read_only");
     }
 
     #[test]

@@ -123,6 +123,30 @@ impl App {
             .collect())
     }
 
+    /// The workspace's people as every member may see them — id, display name, e-mail, teams,
+    /// whether disabled — so that owners show as names and anyone who may assign a record can
+    /// pick its new owner. Roles, sign-in times and instance-admin flags stay with admins.
+    pub async fn list_members(&self, access: &Access) -> Result<Vec<Value>> {
+        let teams = self.store.list_teams(&access.workspace).await?;
+        Ok(self
+            .store
+            .list_users(&access.workspace)
+            .await?
+            .iter()
+            .map(|user| {
+                let mut full = user_json(user, &teams);
+                let object = full.as_object_mut().expect("a user is a JSON object");
+                object.retain(|key, _| {
+                    matches!(
+                        key.as_str(),
+                        "id" | "email" | "display_name" | "disabled" | "teams"
+                    )
+                });
+                full
+            })
+            .collect())
+    }
+
     pub async fn get_user(&self, access: &Access, id: &str) -> Result<Value> {
         access.require_admin()?;
         let user = self

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::App;
+use super::access::{Access, RecordOp};
 use super::hooks::record_event;
 use super::plugins::WorkspacePlugins;
 use crate::error::{Error, FieldError, ItemError, Result};
@@ -90,7 +91,7 @@ impl App {
             // Validation runs before the write is queued: it is the expensive part, and it
             // needs no lock. Validate hooks need none either, so they keep the fast path.
             let new = if validate_hooks {
-                self.prepare_new_with_hooks(&plugins, workspace, &entity_type, &body, actor)
+                self.prepare_new_with_hooks(&plugins, workspace, &entity_type, &body, actor, false)
                     .await?
             } else {
                 prepare_new(&entity_type, &body)?
@@ -148,17 +149,19 @@ impl App {
         Err(schema_churn(type_name))
     }
 
-    /// Replaces or merge-patches a record's data.
+    /// Replaces or merge-patches a record's data, as `access` allows: its update scope and
+    /// field rules are checked on the row the transaction reads, so the check and the write
+    /// see the same record.
     pub async fn update_record(
         &self,
-        workspace: &str,
+        access: &Access,
         type_name: &str,
         id: &str,
-        change: Change,
+        mut change: Change,
         precondition: Precondition,
-        actor: &Actor,
     ) -> Result<StoredRecord> {
         check_id(id)?;
+        let (workspace, actor) = (access.workspace.as_str(), &access.actor);
         let plugins = self.workspace_plugins(workspace).await?;
         let hooked = plugins.hooks_on(type_name, &[Hook::Validate, Hook::BeforeUpdate]);
         for _ in 0..SCHEMA_RETRIES {
@@ -174,6 +177,12 @@ impl App {
                 .await?
                 .filter(|record| record.entity_type == entity_type.name)
                 .ok_or_else(|| Error::not_found(format!("{type_name} record '{id}'")))?;
+            match &mut change {
+                Change::Replace(body) => access.guard_update(type_name, &current, body, true)?,
+                Change::MergePatch(body) => {
+                    access.guard_update(type_name, &current, body, false)?
+                }
+            }
             check_precondition(&precondition, current.version)?;
             if hooked {
                 return self
@@ -204,16 +213,17 @@ impl App {
         Err(schema_churn(type_name))
     }
 
-    /// Deletes a record, applying the on-delete rule of every lookup that points at it.
+    /// Deletes a record, applying the on-delete rule of every lookup that points at it. The
+    /// caller's delete scope is checked on the row the transaction reads.
     pub async fn delete_record(
         &self,
-        workspace: &str,
+        access: &Access,
         type_name: &str,
         id: &str,
         precondition: Precondition,
-        actor: &Actor,
     ) -> Result<()> {
         check_id(id)?;
+        let (workspace, actor) = (access.workspace.as_str(), &access.actor);
         let entity_type = self.types.get(&self.store, workspace, type_name).await?;
         let all_types = self.types.all(&self.store, workspace).await?;
         let plugins = self.workspace_plugins(workspace).await?;
@@ -223,6 +233,7 @@ impl App {
             .await?
             .filter(|record| record.entity_type == entity_type.name)
             .ok_or_else(|| Error::not_found(format!("{type_name} record '{id}'")))?;
+        access.check_record(type_name, RecordOp::Delete, &current)?;
         check_precondition(&precondition, current.version)?;
         if plugins.hooks_on(type_name, &[Hook::BeforeDelete]) {
             let event = record_event(
@@ -253,15 +264,17 @@ impl App {
         Ok(())
     }
 
-    /// Creates or upserts many records in one transaction: all are written, or none.
+    /// Creates or upserts many records in one transaction: all are written, or none. An
+    /// upsert of an existing record is checked against `access` on the row the transaction
+    /// reads, like a single update.
     pub async fn bulk_write(
         &self,
-        workspace: &str,
+        access: &Access,
         type_name: &str,
         mode: BulkMode,
         items: Vec<Value>,
-        actor: &Actor,
     ) -> Result<Vec<StoredRecord>> {
+        let (workspace, actor) = (access.workspace.as_str(), &access.actor);
         if items.len() > MAX_BULK_ITEMS {
             return Err(Error::bad_request(
                 "too_many_items",
@@ -321,34 +334,47 @@ impl App {
         }
         let mut written = Vec::with_capacity(items.len());
         let total = items.len();
-        for (index, new) in prepared.into_iter().enumerate() {
+        for (index, mut new) in prepared.into_iter().enumerate() {
             let existing = match (mode, &new.id) {
                 (BulkMode::Upsert, Some(id)) => tx.get_record_for_update(workspace, id).await?,
                 _ => None,
             };
             let result = match existing {
-                Some(current) if current.entity_type != entity_type.name => Err(Error::conflict(
-                    "id_taken",
-                    format!(
-                        "id '{}' belongs to a {} record",
-                        current.id, current.entity_type
-                    ),
-                    vec![FieldError::new(
-                        "/id",
-                        "id",
-                        "the id is used by a record of another type",
-                    )],
-                )),
+                Some(current) if current.entity_type != entity_type.name => {
+                    // The other type is named only to a caller who may read that record.
+                    let detail =
+                        match access.check_record(&current.entity_type, RecordOp::Read, &current) {
+                            Ok(()) => format!(
+                                "id '{}' belongs to a {} record",
+                                current.id, current.entity_type
+                            ),
+                            Err(_) => format!("id '{}' is already used", current.id),
+                        };
+                    Err(Error::conflict(
+                        "id_taken",
+                        detail,
+                        vec![FieldError::new(
+                            "/id",
+                            "id",
+                            "the id is already used by another record",
+                        )],
+                    ))
+                }
                 Some(current) => {
-                    self.replace_in(
-                        &mut tx,
-                        workspace,
-                        &entity_type,
-                        current,
-                        Change::Replace(new.data),
-                        actor,
-                    )
-                    .await
+                    match access.guard_update(type_name, &current, &mut new.data, true) {
+                        Ok(()) => {
+                            self.replace_in(
+                                &mut tx,
+                                workspace,
+                                &entity_type,
+                                current,
+                                Change::Replace(new.data),
+                                actor,
+                            )
+                            .await
+                        }
+                        Err(error) => Err(error),
+                    }
                 }
                 None => Self::insert_in_tx(&mut tx, workspace, &entity_type, new, actor)
                     .await
@@ -377,7 +403,9 @@ impl App {
     }
 
     /// Schema, state machine and the validate hooks of a new record, all errors in one answer.
-    /// The id is fixed here, so the hooks see the id the record will have.
+    /// The id is fixed here, so the hooks see the id the record will have. With
+    /// `before_hooks`, missing required members are left for the before-create hooks to fill
+    /// (see [`check_after_hooks`]).
     async fn prepare_new_with_hooks(
         &self,
         plugins: &WorkspacePlugins,
@@ -385,9 +413,13 @@ impl App {
         entity_type: &EntityType,
         body: &Value,
         actor: &Actor,
+        before_hooks: bool,
     ) -> Result<NewRecord> {
         let (id, data) = split_body(body)?;
         let mut errors = new_record_errors(entity_type, &data);
+        if before_hooks {
+            errors.retain(|error| !is_missing_member(error));
+        }
         let draft = new_stored_record(entity_type, &NewRecord { id, data }, actor);
         let event = record_event(
             &entity_type.name,
@@ -423,8 +455,9 @@ impl App {
         actor: &Actor,
     ) -> Result<StoredRecord> {
         let entity_type = self.types.get(&self.store, workspace, type_name).await?;
+        let before_hooks = plugins.hooks_on(type_name, &[Hook::BeforeCreate]);
         let new = self
-            .prepare_new_with_hooks(plugins, workspace, &entity_type, &body, actor)
+            .prepare_new_with_hooks(plugins, workspace, &entity_type, &body, actor, before_hooks)
             .await?;
         let draft = new_stored_record(&entity_type, &new, actor);
         let event = record_event(
@@ -444,17 +477,12 @@ impl App {
             .plugin_before(plugins, workspace, Hook::BeforeCreate, event, tx, actor)
             .await?;
         let data = match changed {
-            Some(record) => {
-                let data = split_body(&record)?.1;
-                let errors = new_record_errors(&entity_type, &data);
-                if !errors.is_empty() {
-                    return Err(invalid_after_plugins(&entity_type, errors));
-                }
-                data
-            }
-            None => serde_json::from_str(&draft.data)
-                .map_err(|e| Error::Internal(format!("a draft record is not JSON: {e}")))?,
+            Some(record) => split_body(&record)?.1,
+            None => new.data,
         };
+        if before_hooks {
+            check_after_hooks(&entity_type, new_record_errors(&entity_type, &data))?;
+        }
         let new = NewRecord {
             id: Some(draft.id.clone()),
             data,
@@ -481,6 +509,10 @@ impl App {
     ) -> Result<StoredRecord> {
         let (old, data) = next_data(&current, change)?;
         let mut errors = update_errors(entity_type, &old, &data);
+        let before_hooks = plugins.hooks_on(&entity_type.name, &[Hook::BeforeUpdate]);
+        if before_hooks {
+            errors.retain(|error| !is_missing_member(error));
+        }
         let draft = StoredRecord {
             version: current.version + 1,
             data: data.to_string(),
@@ -507,16 +539,12 @@ impl App {
             .plugin_before(plugins, workspace, Hook::BeforeUpdate, event, tx, actor)
             .await?;
         let data = match changed {
-            Some(record) => {
-                let data = split_body(&record)?.1;
-                let errors = update_errors(entity_type, &old, &data);
-                if !errors.is_empty() {
-                    return Err(invalid_after_plugins(entity_type, errors));
-                }
-                data
-            }
+            Some(record) => split_body(&record)?.1,
             None => data,
         };
+        if before_hooks {
+            check_after_hooks(entity_type, update_errors(entity_type, &old, &data))?;
+        }
         let record = self
             .replace_in(
                 &mut tx,
@@ -727,6 +755,25 @@ fn update_errors(entity_type: &EntityType, old: &Value, data: &Value) -> Vec<Fie
 }
 
 /// A record a plugin changed into something its type does not allow.
+/// A required member that is missing: the one schema error a before-hook may still mend, by
+/// filling the member in (a deadline, a computed score).
+fn is_missing_member(error: &FieldError) -> bool {
+    error.keyword == "required"
+}
+
+/// Checks a record as the before-hooks left it. Members still missing are the client's to
+/// send (422 `invalid_record`); anything else wrong was made by a plugin
+/// (422 `invalid_after_plugins`).
+fn check_after_hooks(entity_type: &EntityType, errors: Vec<FieldError>) -> Result<()> {
+    if errors.is_empty() {
+        Ok(())
+    } else if errors.iter().all(is_missing_member) {
+        Err(invalid_record(entity_type, errors))
+    } else {
+        Err(invalid_after_plugins(entity_type, errors))
+    }
+}
+
 fn invalid_after_plugins(entity_type: &EntityType, errors: Vec<FieldError>) -> Error {
     Error::unprocessable(
         "invalid_after_plugins",

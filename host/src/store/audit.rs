@@ -275,6 +275,9 @@ fn decode(row: Vec<Option<String>>) -> AuditEntry {
     }
 }
 
+/// Entries per INSERT: 15 parameters each, so 7,500 per statement.
+const AUDIT_ROWS_PER_INSERT: usize = 500;
+
 impl Tx {
     /// Notes an admin change; it is appended when the transaction commits.
     pub fn audit(&mut self, workspace: &str, actor: &Actor, change: AdminChange) {
@@ -297,11 +300,19 @@ impl Tx {
             })
             .collect();
         entries.extend(std::mem::take(&mut self.audit));
-        for (workspace, entry) in entries {
+        // Many rows per statement: a bulk write of a thousand records appends its thousand
+        // entries in two round trips, well within both databases' limits on parameters.
+        let row = format!("({})", vec!["?"; 15].join(", "));
+        for chunk in entries.chunks(AUDIT_ROWS_PER_INSERT) {
             let sql = SqlBuilder::statement(
                 self.dialect(),
-                &format!("{INSERT} VALUES ({})", vec!["?"; 15].join(", ")),
-                values(&workspace, &entry),
+                &format!(
+                    "{INSERT} VALUES {}",
+                    vec![row.as_str(); chunk.len()].join(", ")
+                ),
+                chunk
+                    .iter()
+                    .flat_map(|(workspace, entry)| values(workspace, entry)),
             );
             self.execute(sql).await?;
         }

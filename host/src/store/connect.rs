@@ -38,11 +38,23 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0004_security.sql"),
         include_str!("../../migrations/postgres/0004_security.sql"),
     ),
+    (
+        5,
+        "record ids unique per workspace",
+        include_str!("../../migrations/sqlite/0005_record_keys.sql"),
+        include_str!("../../migrations/postgres/0005_record_keys.sql"),
+    ),
 ];
 
 pub(super) fn migrator(dialect: Dialect) -> Migrator {
+    migrator_until(dialect, i64::MAX)
+}
+
+/// The migrations up to and including `last`: tests build a database as an older release left it.
+fn migrator_until(dialect: Dialect, last: i64) -> Migrator {
     let migrations = MIGRATIONS
         .iter()
+        .filter(|(version, ..)| *version <= last)
         .map(|(version, description, sqlite, postgres)| {
             let text = match dialect {
                 Dialect::Sqlite => *sqlite,
@@ -180,7 +192,106 @@ pub fn redact(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::redact;
+    use super::{Dialect, migrator_until, redact};
+    use crate::store::{SqliteSync, Store, StoreConfig};
+    use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+
+    /// A database that release 4 left behind (a global record key, a per-type index, a
+    /// full-text entry) comes out of migration 5 with its records, its index and its search
+    /// intact, and with ids unique per workspace only.
+    #[tokio::test]
+    async fn record_keys_migration_keeps_records_indexes_and_search() {
+        let dir = std::env::temp_dir().join(format!(
+            "xrm-migration-{}-{}",
+            std::process::id(),
+            crate::clock::now().replace([':', '.'], "-")
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let options = SqliteConnectOptions::new()
+            .filename(Store::sqlite_path(&dir))
+            .create_if_missing(true)
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await
+            .unwrap();
+        migrator_until(Dialect::Sqlite, 4).run(&pool).await.unwrap();
+        let index = "CREATE INDEX IF NOT EXISTS xi_customer_name ON records \
+                     (json_extract(data, '$.name')) WHERE workspace_id = 'default' AND entity_type = 'customer'";
+        for statement in [
+            "INSERT INTO workspaces (id, name, created_at) VALUES ('beta', 'Beta', '2026-01-01T00:00:00.000000Z')",
+            "INSERT INTO entity_types VALUES ('default', 'customer', 1, '{}', 't', 't', 'a', 'a')",
+            "INSERT INTO entity_types VALUES ('beta', 'customer', 1, '{}', 't', 't', 'a', 'a')",
+            "INSERT INTO records (id, workspace_id, entity_type, version, data, created_at, updated_at, created_by, updated_by) \
+             VALUES ('r1', 'default', 'customer', 1, '{\"name\":\"Ada\"}', 't', 't', 'a', 'a')",
+            "INSERT INTO records_fts (rowid, content) SELECT rowid, 'ada' FROM records WHERE id = 'r1'",
+            index,
+        ] {
+            sqlx::query(sqlx::AssertSqlSafe(statement))
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+        sqlx::query(
+            "INSERT INTO record_indexes VALUES ('default', 'customer', 'xi_customer_name', ?)",
+        )
+        .bind(index)
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+
+        let store = Store::open(&StoreConfig {
+            database_url: None,
+            data_dir: dir.clone(),
+            max_connections: 2,
+            sqlite_sync: SqliteSync::Normal,
+            acquire_timeout: std::time::Duration::from_secs(5),
+        })
+        .await
+        .unwrap();
+        drop(store);
+
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .unwrap();
+        let indexes: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'records'",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert!(
+            indexes.iter().any(|name| name == "xi_customer_name"),
+            "{indexes:?}"
+        );
+        let found: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM records WHERE rowid IN (SELECT rowid FROM records_fts WHERE records_fts MATCH 'ada')",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(found, ["r1"]);
+        sqlx::query(
+            "INSERT INTO records (id, workspace_id, entity_type, version, data, created_at, updated_at, created_by, updated_by) \
+             VALUES ('r1', 'beta', 'customer', 1, '{}', 't', 't', 'a', 'a')",
+        )
+        .execute(&pool)
+        .await
+        .expect("the same id in another workspace");
+        let again = sqlx::query(
+            "INSERT INTO records (id, workspace_id, entity_type, version, data, created_at, updated_at, created_by, updated_by) \
+             VALUES ('r1', 'beta', 'customer', 1, '{}', 't', 't', 'a', 'a')",
+        )
+        .execute(&pool)
+        .await;
+        assert!(again.is_err(), "an id stays unique within its workspace");
+        pool.close().await;
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn passwords_never_reach_messages() {

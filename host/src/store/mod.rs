@@ -124,7 +124,35 @@ impl Store {
             Backend::Sqlite { write, .. } => migrator.run(write).await,
             Backend::Postgres(pool) => migrator.run(pool).await,
         };
-        result.map_err(|error| Error::Internal(format!("migration failed: {error}")))
+        result.map_err(|error| Error::Internal(format!("migration failed: {error}")))?;
+        self.restore_record_indexes().await
+    }
+
+    /// Recreates the per-type indexes that `record_indexes` lists but the database lacks.
+    /// Rebuilding `records` (SQLite migration 5) drops them with the old table; their
+    /// definitions are kept, so nothing an admin declared is lost. A no-op on a sound database:
+    /// one read of the catalogue.
+    async fn restore_record_indexes(&self) -> Result<()> {
+        let Backend::Sqlite { write, .. } = &self.backend else {
+            return Ok(());
+        };
+        let missing: Vec<(String, String)> = sqlx::query_as(
+            "SELECT index_name, definition FROM record_indexes \
+             WHERE index_name NOT IN (SELECT name FROM sqlite_master WHERE type = 'index')",
+        )
+        .fetch_all(write)
+        .await
+        .map_err(pool_error)?;
+        for (name, definition) in missing {
+            sqlx::query(sqlx::AssertSqlSafe(definition))
+                .execute(write)
+                .await
+                .map_err(|error| {
+                    Error::Internal(format!("cannot recreate the record index {name}: {error}"))
+                })?;
+            tracing::info!(index = %name, "recreated a record index after a migration");
+        }
+        Ok(())
     }
 
     pub fn dialect(&self) -> Dialect {

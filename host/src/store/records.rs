@@ -286,7 +286,9 @@ impl Tx {
         if dialect == Dialect::Sqlite {
             // A contentless FTS5 table cannot UPDATE a row: replace it.
             let mut fts = SqlBuilder::new(dialect);
-            fts.push("INSERT OR REPLACE INTO records_fts (rowid, content) VALUES ((SELECT rowid FROM records WHERE id = ")
+            fts.push("INSERT OR REPLACE INTO records_fts (rowid, content) VALUES ((SELECT rowid FROM records WHERE workspace_id = ")
+                .bind(SqlValue::Text(workspace.to_owned()))
+                .push(" AND id = ")
                 .bind(SqlValue::Text(record.id.clone()))
                 .push("), ")
                 .bind(SqlValue::Text(search.0.clone()))

@@ -101,6 +101,14 @@ impl Plugin for Hostile {
                 }
             }
             "bad-json" => Ok(Some(Value::String("not an object".into()))),
+            // Fills a member the type may require, as a deadline or a score would be.
+            "fill-note" => {
+                let mut record = event.record.clone().unwrap_or_default();
+                if record.get("note").is_none() {
+                    record["note"] = Value::String("filled by the plugin".into());
+                }
+                Ok(Some(record))
+            }
             "write-then-refuse" => {
                 // A write the plugin may make, then a refusal: the write must roll back with it.
                 host::create_record(
