@@ -5,7 +5,8 @@
 #
 # 1. `wrk -t2 -c32 -d20s` creates of a 1 KB record on a type without plugins, then the same
 #    with one trivial validate hook (the hostile test plugin in its harmless mode, subscribed to
-#    validate only).
+#    validate only), then with the same plugin subscribed to after-create only (an outbox
+#    delivery per create, run after commit), and the time the outbox takes to drain.
 # 2. 20 packages (copies of contract-rules under other names) installed, the host restarted with
 #    its compiled-code cache warm, and the time from exec to "listening" measured 5 times.
 set -euo pipefail
@@ -79,6 +80,31 @@ PY
 tar_of "$WORK/pkg/trivial" "$WORK/trivial.tar"
 curl -sf -XPOST "$URL/api/v1/packages" -H "$AUTH" -H 'content-type: application/x-tar' --data-binary @"$WORK/trivial.tar" >/dev/null
 run "create, one trivial validate hook"
+
+# The same plugin subscribed to after-create instead: every create also writes a delivery to
+# the outbox in its transaction, and the delivery worker runs the hook after commit. The run
+# ends when wrk stops; the drain is the time until the outbox is empty again.
+curl -sf -XDELETE "$URL/api/v1/packages/trivial" -H "$AUTH" >/dev/null
+mkdir -p "$WORK/pkg/observer"
+cp target/test-packages/hostile/hostile_plugin.wasm "$WORK/pkg/observer/"
+python3 - "$ROOT/target/test-packages/hostile/xrm-package.json" "$WORK/pkg/observer/xrm-package.json" <<'PY'
+import json, sys
+manifest = json.load(open(sys.argv[1]))
+manifest["name"] = "observer"
+manifest["plugins"][0]["hooks"] = [{"hook": "after-create", "entity_type": "hostile_target"}]
+json.dump(manifest, open(sys.argv[2], "w"))
+PY
+tar_of "$WORK/pkg/observer" "$WORK/observer.tar"
+curl -sf -XPOST "$URL/api/v1/packages" -H "$AUTH" -H 'content-type: application/x-tar' --data-binary @"$WORK/observer.tar" >/dev/null
+run "create, one after-create subscriber"
+drain_started=$(date +%s%N)
+until [ "$(curl -sf "$URL/api/v1/plugin-jobs?status=pending&\$top=1" -H "$AUTH" \
+          | python3 -c 'import json, sys; print(len(json.load(sys.stdin)["value"]))')" = 0 ]; do
+  sleep 0.1
+done
+echo "outbox drained $(( ($(date +%s%N) - drain_started) / 1000000 )) ms after the run"
+dead=$(curl -sf "$URL/api/v1/plugin-jobs?status=dead&\$top=1" -H "$AUTH" | python3 -c 'import json, sys; print(len(json.load(sys.stdin)["value"]))')
+echo "dead deliveries: $dead"
 
 # 20 installed plugins, then restarts with a warm cache.
 for i in $(seq -w 1 20); do

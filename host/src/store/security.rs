@@ -204,25 +204,22 @@ impl Store {
             [],
         );
         let rows = self.reader().fetch_text_rows(sql).await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| {
-                let mut c = Columns::new(row);
-                StoredWorkspace {
-                    id: c.text(),
-                    name: c.text(),
-                    created_at: c.text(),
-                }
-            })
-            .collect())
+        Ok(rows.into_iter().map(decode_workspace).collect())
     }
 
     pub async fn get_workspace(&self, id: &str) -> Result<Option<StoredWorkspace>> {
+        let sql = SqlBuilder::statement(
+            self.dialect(),
+            "SELECT id, name, created_at FROM workspaces WHERE id = ?",
+            [text(id)],
+        );
         Ok(self
-            .list_workspaces()
+            .reader()
+            .fetch_text_rows(sql)
             .await?
             .into_iter()
-            .find(|workspace| workspace.id == id))
+            .next()
+            .map(decode_workspace))
     }
 
     pub async fn list_roles(&self, workspace: &str) -> Result<Vec<StoredRole>> {
@@ -769,5 +766,14 @@ impl Tx {
         );
         self.execute(sql).await?;
         Ok(())
+    }
+}
+
+fn decode_workspace(row: Vec<Option<String>>) -> StoredWorkspace {
+    let mut c = Columns::new(row);
+    StoredWorkspace {
+        id: c.text(),
+        name: c.text(),
+        created_at: c.text(),
     }
 }
