@@ -139,30 +139,40 @@ impl AuditEntry {
         }
     }
 
-    /// The entry of a record change.
+    /// The entry of a record change. The snapshots are spliced as text: a create or delete
+    /// (most of a bulk write) parses no JSON; only an update's changed fields need both sides
+    /// parsed.
     pub fn of_record_change(change: &RecordChange) -> AuditEntry {
-        let action = match (&change.before, &change.after) {
-            (None, _) => "record.create",
-            (Some(_), Some(_)) => "record.update",
-            (Some(_), None) => "record.delete",
+        let (action, changed) = match (&change.before, &change.after) {
+            (None, _) => ("record.create", None),
+            (Some(before), Some(after)) => (
+                "record.update",
+                Some(changed_fields(&snapshot(before), &snapshot(after))),
+            ),
+            (Some(_), None) => ("record.delete", None),
         };
         let at = change
             .after
             .as_ref()
             .map(|record| record.updated_at.clone())
             .unwrap_or_else(crate::clock::now);
-        AuditEntry::new(
-            &change.actor,
+        let actor = &change.actor;
+        AuditEntry {
+            id: uuid::Uuid::now_v7().to_string(),
             at,
-            AdminChange {
-                action: action.to_owned(),
-                subject_kind: "record",
-                subject_type: Some(change.entity_type.clone()),
-                subject_id: change.id.clone(),
-                before: change.before.as_ref().map(snapshot),
-                after: change.after.as_ref().map(snapshot),
-            },
-        )
+            actor_kind: actor.kind.as_str().to_owned(),
+            actor_id: actor.id.clone(),
+            actor_name: actor.name.clone(),
+            via: actor.via.clone(),
+            request_id: actor.request_id.clone(),
+            action: action.to_owned(),
+            subject_kind: "record".to_owned(),
+            subject_type: Some(change.entity_type.clone()),
+            subject_id: change.id.clone(),
+            before: change.before.as_ref().map(snapshot_text),
+            after: change.after.as_ref().map(snapshot_text),
+            changed: changed.map(|c| Value::from(c).to_string()),
+        }
     }
 }
 
@@ -172,6 +182,25 @@ fn snapshot(record: &StoredRecord) -> Value {
     object.insert("owned_by".into(), record.owned_by.clone().into());
     object.insert("owning_team".into(), record.owning_team.clone().into());
     Value::Object(object)
+}
+
+/// [`snapshot`] as JSON text, made by appending the owners to the stored object's text. The
+/// owner names are reserved, so the data never has them already.
+fn snapshot_text(record: &StoredRecord) -> String {
+    let data = record.data.trim();
+    let Some(inner) = data
+        .strip_prefix('{')
+        .and_then(|rest| rest.strip_suffix('}'))
+    else {
+        return snapshot(record).to_string();
+    };
+    let text = |value: &Option<String>| Value::from(value.clone()).to_string();
+    let separator = if inner.trim().is_empty() { "" } else { "," };
+    format!(
+        "{{{inner}{separator}\"owned_by\":{},\"owning_team\":{}}}",
+        text(&record.owned_by),
+        text(&record.owning_team)
+    )
 }
 
 /// Whether two JSON values are the same data: numbers compare by value, so `1.0` and `1` (as
