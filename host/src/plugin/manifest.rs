@@ -29,7 +29,19 @@ pub struct Manifest {
     pub description: String,
     /// The plugin API version the components were built against, e.g. "0.1.0".
     pub api: String,
+    /// The plugins; a package of entity types alone may have none.
+    #[serde(default)]
     pub plugins: Vec<PluginManifest>,
+    /// Paths (inside the package) of the entity-type documents the package provides, each
+    /// exactly what `POST /api/v1/entity-types` accepts. Installing creates them and the
+    /// package manages them from then on: its upgrades change them through the entity-type
+    /// rules, so an ISV ships the data model with the logic that relies on it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub entity_types: Vec<String>,
+    /// Path of a JSON file of sample records per entity type, loaded only when the admin asks
+    /// for it at install: demonstration data must never land in a workspace by surprise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample_data: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -222,6 +234,11 @@ fn is_name(text: &str, max: usize) -> bool {
         && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '-' | '_'))
 }
 
+/// Whether a path names a file inside the package: relative, without `..`.
+fn is_package_path(path: &str) -> bool {
+    !path.is_empty() && !path.starts_with('/') && !path.split('/').any(|part| part == "..")
+}
+
 impl Manifest {
     /// Parses and checks a manifest; the errors name every problem.
     pub fn parse(text: &[u8]) -> Result<Manifest, Vec<FieldError>> {
@@ -280,12 +297,40 @@ impl Manifest {
                 ),
             );
         }
-        if self.plugins.is_empty() {
+        if self.plugins.is_empty() && self.entity_types.is_empty() {
             error(
                 "/plugins".into(),
                 "minItems",
-                "a package holds at least one plugin".into(),
+                "a package holds at least one plugin or entity type".into(),
             );
+        }
+        let mut files: BTreeMap<&str, String> = BTreeMap::new();
+        for (index, path) in self.entity_types.iter().enumerate() {
+            let at = format!("/entity_types/{index}");
+            if !is_package_path(path) {
+                error(
+                    at,
+                    "path",
+                    format!("{path:?} must be a relative path inside the package"),
+                );
+            } else if let Some(first) = files.insert(path, at.clone()) {
+                error(at, "unique", format!("{path:?} is also {first}"));
+            }
+        }
+        if let Some(path) = &self.sample_data {
+            if !is_package_path(path) {
+                error(
+                    "/sample_data".into(),
+                    "path",
+                    format!("{path:?} must be a relative path inside the package"),
+                );
+            } else if let Some(first) = files.get(path.as_str()) {
+                error(
+                    "/sample_data".into(),
+                    "unique",
+                    format!("{path:?} is also {first}, an entity type"),
+                );
+            }
         }
         let mut names = BTreeMap::new();
         let mut reports: BTreeMap<String, String> = BTreeMap::new();
@@ -308,10 +353,7 @@ impl Manifest {
                     format!("plugin {:?} is also /plugins/{first}", plugin.name),
                 );
             }
-            if plugin.component.is_empty()
-                || plugin.component.starts_with('/')
-                || plugin.component.split('/').any(|part| part == "..")
-            {
+            if !is_package_path(&plugin.component) {
                 error(
                     format!("{at}/component"),
                     "path",

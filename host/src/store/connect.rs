@@ -38,6 +38,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0004_security.sql"),
         include_str!("../../migrations/postgres/0004_security.sql"),
     ),
+    (
+        6,
+        "the entity types each package manages",
+        include_str!("../../migrations/sqlite/0006_package_entity_types.sql"),
+        include_str!("../../migrations/postgres/0006_package_entity_types.sql"),
+    ),
 ];
 
 pub(super) fn migrator(dialect: Dialect) -> Migrator {
