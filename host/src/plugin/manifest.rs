@@ -680,6 +680,47 @@ mod tests {
     }
 
     #[test]
+    fn entity_types_and_sample_data_name_files_inside_the_package() {
+        let base = json!({"name": "crm-types", "version": "1.0.0", "publisher": "x", "api": "0.1.0"});
+        let with = |extra: Value| {
+            let mut manifest = base.clone();
+            for (key, value) in extra.as_object().unwrap() {
+                manifest[key] = value.clone();
+            }
+            Manifest::parse(&serde_json::to_vec(&manifest).unwrap())
+        };
+        // A package of entity types alone needs no plugin; an empty one is refused.
+        let types_only = with(json!({"entity_types": ["types/customer.json"], "sample_data": "sample.json"})).unwrap();
+        assert!(types_only.plugins.is_empty());
+        assert_eq!(types_only.sample_data.as_deref(), Some("sample.json"));
+        let errors = with(json!({})).unwrap_err();
+        assert_eq!(errors[0].path, "/plugins");
+        assert!(errors[0].message.contains("plugin or entity type"));
+
+        let errors = with(json!({
+            "entity_types": ["../customer.json", "/etc/contract.json", "a.json", "a.json"],
+            "sample_data": "a.json"
+        }))
+        .unwrap_err();
+        let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            ["/entity_types/0", "/entity_types/1", "/entity_types/3", "/sample_data"]
+        );
+        assert!(errors[2].message.contains("/entity_types/2"), "{errors:?}");
+        assert!(with(json!({"entity_types": ["a.json"], "sample_data": "../s.json"})).is_err());
+
+        // Old stored manifests, without the members, still read; new ones keep them.
+        let stored: Manifest = serde_json::from_value(json!({
+            "name": "p", "version": "1.0.0", "publisher": "x", "api": "0.1.0", "plugins": []
+        }))
+        .unwrap();
+        assert!(stored.entity_types.is_empty() && stored.sample_data.is_none());
+        let text = serde_json::to_value(&types_only).unwrap();
+        assert_eq!(text["entity_types"], json!(["types/customer.json"]));
+    }
+
+    #[test]
     fn cron_expressions_have_five_or_six_fields() {
         assert!(parse_cron("*/5 * * * *").is_ok());
         assert!(parse_cron("*/10 * * * * *").is_ok());
