@@ -69,9 +69,15 @@ fn types_package(version: &str, types: &[(&str, Value)], sample: Option<Value>) 
         .collect();
     if let Some(sample) = sample {
         manifest["sample_data"] = json!("sample/data.json");
-        files.push(("sample/data.json".into(), serde_json::to_vec(&sample).unwrap()));
+        files.push((
+            "sample/data.json".into(),
+            serde_json::to_vec(&sample).unwrap(),
+        ));
     }
-    files.push(("xrm-package.json".into(), serde_json::to_vec(&manifest).unwrap()));
+    files.push((
+        "xrm-package.json".into(),
+        serde_json::to_vec(&manifest).unwrap(),
+    ));
     let borrowed: Vec<(&str, &[u8])> = files
         .iter()
         .map(|(name, bytes)| (name.as_str(), bytes.as_slice()))
@@ -111,7 +117,11 @@ fn managed(package: &Value) -> Vec<String> {
 }
 
 async fn type_version(server: &TestServer, name: &str) -> Value {
-    server.get(&format!("/api/v1/entity-types/{name}")).await.body["version"].clone()
+    server
+        .get(&format!("/api/v1/entity-types/{name}"))
+        .await
+        .body["version"]
+        .clone()
 }
 
 both_backends! {
@@ -131,7 +141,8 @@ both_backends! {
 
         // The audit trail says the types came through the package.
         let audit = server.get("/api/v1/audit?action=entity_type.create").await;
-        let vias: Vec<&str> = audit.values().iter().filter_map(|e| e["via"].as_str()).collect();
+        let entries = audit.values();
+        let vias: Vec<&str> = entries.iter().filter_map(|e| e["via"].as_str()).collect();
         assert_eq!(vias.len(), 2, "{}", audit.text);
         assert!(vias.iter().all(|via| via.starts_with("package contract-rules@1.1.0 (POST /api/v1/packages")), "{vias:?}");
 

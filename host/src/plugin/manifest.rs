@@ -681,7 +681,8 @@ mod tests {
 
     #[test]
     fn entity_types_and_sample_data_name_files_inside_the_package() {
-        let base = json!({"name": "crm-types", "version": "1.0.0", "publisher": "x", "api": "0.1.0"});
+        let base =
+            json!({"name": "crm-types", "version": "1.0.0", "publisher": "x", "api": "0.1.0"});
         let with = |extra: Value| {
             let mut manifest = base.clone();
             for (key, value) in extra.as_object().unwrap() {
@@ -690,7 +691,9 @@ mod tests {
             Manifest::parse(&serde_json::to_vec(&manifest).unwrap())
         };
         // A package of entity types alone needs no plugin; an empty one is refused.
-        let types_only = with(json!({"entity_types": ["types/customer.json"], "sample_data": "sample.json"})).unwrap();
+        let types_only =
+            with(json!({"entity_types": ["types/customer.json"], "sample_data": "sample.json"}))
+                .unwrap();
         assert!(types_only.plugins.is_empty());
         assert_eq!(types_only.sample_data.as_deref(), Some("sample.json"));
         let errors = with(json!({})).unwrap_err();
@@ -705,7 +708,12 @@ mod tests {
         let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
         assert_eq!(
             paths,
-            ["/entity_types/0", "/entity_types/1", "/entity_types/3", "/sample_data"]
+            [
+                "/entity_types/0",
+                "/entity_types/1",
+                "/entity_types/3",
+                "/sample_data"
+            ]
         );
         assert!(errors[2].message.contains("/entity_types/2"), "{errors:?}");
         assert!(with(json!({"entity_types": ["a.json"], "sample_data": "../s.json"})).is_err());
