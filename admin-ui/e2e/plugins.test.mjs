@@ -71,7 +71,7 @@ test('a contract made in the form meets the plugin rule on its field, then is re
 test('packages are listed, disabled and enabled, configured, and show their statistics', async () => {
   await page.goto('/packages');
   const row = page.getByRole('row', { name: /contract-rules/ });
-  await row.getByText('1.0.0').waitFor();
+  await row.getByText('1.1.0').waitFor();
   await row.getByText('xrm', { exact: true }).waitFor();
   const signature = (await api(server.url, '/packages/contract-rules')).body.signature;
   assert.equal(signature.status, 'unsigned', 'the demo packages are not signed');
@@ -129,7 +129,9 @@ test('a package is uninstalled and installed again from an uploaded archive', as
 
   await page.getByLabel('Package archive').setInputFiles(archive);
   await page.getByRole('row', { name: /complaint-sla/ }).waitFor();
-  assert.equal((await api(server.url, '/packages/complaint-sla')).body.version, '1.0.0');
+  assert.equal((await api(server.url, '/packages/complaint-sla')).body.version, '1.1.0');
+  // Its complaint type stayed through the uninstall and is managed again.
+  assert.deepEqual((await api(server.url, '/packages/complaint-sla')).body.entity_types.map((t) => t.name), ['complaint']);
 
   // The same archive again: the host refuses a second install, and the UI explains it.
   await page.getByLabel('Package archive').setInputFiles(archive);

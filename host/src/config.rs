@@ -93,6 +93,16 @@ pub enum PluginCommand {
         /// Upgrade the installed package of the same name (its version must rise).
         #[arg(long)]
         upgrade: bool,
+        /// Load the package's sample data too (install only; never on upgrade).
+        #[arg(long, conflicts_with = "upgrade")]
+        sample_data: bool,
+        /// Upgrade: accept entity-type changes that stored records violate (they stay as they
+        /// are and must pass on their next write).
+        #[arg(long, requires = "upgrade")]
+        allow_invalid_records: bool,
+        /// Upgrade: replace entity types an admin changed since the package last set them.
+        #[arg(long, requires = "upgrade")]
+        replace_modified_types: bool,
         #[arg(long, default_value = "default", value_name = "ID")]
         workspace: String,
     },

@@ -40,6 +40,8 @@ pub struct ItemError {
 /// Why an entity-type update was refused: which stored records the new schema would reject.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct InvalidRecordsReport {
+    /// The entity type whose change was refused (a package upgrade may change several).
+    pub entity_type: String,
     /// How many stored records fail the new schema.
     pub invalid_count: u64,
     /// How many records were checked.
@@ -132,9 +134,9 @@ pub enum Error {
 
 fn invalid_records_detail(report: &InvalidRecordsReport) -> String {
     format!(
-        "{} of {} stored records would be invalid under the new schema; fix them first, or repeat the \
+        "{} of {} stored {} records would be invalid under the new schema; fix them first, or repeat the \
          request with ?allow_invalid_records=true to accept the schema anyway",
-        report.invalid_count, report.checked_count
+        report.invalid_count, report.checked_count, report.entity_type
     )
 }
 

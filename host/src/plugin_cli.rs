@@ -128,6 +128,9 @@ async fn manage(app: &App, command: &PluginCommand) -> Result<(), String> {
         PluginCommand::Install {
             path,
             upgrade,
+            sample_data,
+            allow_invalid_records,
+            replace_modified_types,
             workspace,
             ..
         } => {
@@ -137,8 +140,13 @@ async fn manage(app: &App, command: &PluginCommand) -> Result<(), String> {
                 .and_then(|m| serde_json::from_slice::<serde_json::Value>(m).ok())
                 .and_then(|m| m["name"].as_str().map(str::to_owned));
             let upgrade_name = if *upgrade { name.as_deref() } else { None };
+            let options = crate::service::InstallOptions {
+                sample_data: *sample_data,
+                allow_invalid_records: *allow_invalid_records,
+                replace_modified_types: *replace_modified_types,
+            };
             let package = app
-                .install_package(workspace, files, upgrade_name, &actor)
+                .install_package(workspace, files, upgrade_name, options, &actor)
                 .await
                 .map_err(|e| describe(&e))?;
             println!(
@@ -147,6 +155,28 @@ async fn manage(app: &App, command: &PluginCommand) -> Result<(), String> {
                 package["name"].as_str().unwrap_or_default(),
                 package["version"].as_str().unwrap_or_default()
             );
+            let changes = &package["changes"];
+            for change in changes["entity_types"].as_array().into_iter().flatten() {
+                println!(
+                    "xrm: entity type {} {} (version {})",
+                    change["name"].as_str().unwrap_or_default(),
+                    change["change"].as_str().unwrap_or_default(),
+                    change["version"]
+                );
+            }
+            for name in changes["released_entity_types"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                println!(
+                    "xrm: entity type {} released: kept with its records, no longer managed by the package",
+                    name.as_str().unwrap_or_default()
+                );
+            }
+            if *sample_data {
+                println!("xrm: loaded {} sample records", changes["sample_records"]);
+            }
             Ok(())
         }
         PluginCommand::List { workspace } => {
@@ -190,10 +220,25 @@ async fn manage(app: &App, command: &PluginCommand) -> Result<(), String> {
             Ok(())
         }
         PluginCommand::Uninstall { name, workspace } => {
+            let managed: Vec<String> = app
+                .get_package(workspace, name)
+                .await
+                .map_err(|e| describe(&e))?["entity_types"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|t| t["name"].as_str().map(str::to_owned))
+                .collect();
             app.uninstall_package(workspace, name, &actor)
                 .await
                 .map_err(|e| describe(&e))?;
             println!("xrm: uninstalled {name}");
+            if !managed.is_empty() {
+                println!(
+                    "xrm: kept its entity types with their records: {}",
+                    managed.join(", ")
+                );
+            }
             Ok(())
         }
     }

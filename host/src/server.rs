@@ -258,7 +258,15 @@ async fn install_demo_packages(
     dirs.sort();
     for path in dirs {
         let files = crate::plugin::PackageFiles::from_dir(&path).map_err(unreadable)?;
-        let package = app.install_package(workspace, files, None, actor).await?;
+        let package = app
+            .install_package(
+                workspace,
+                files,
+                None,
+                crate::service::InstallOptions::default(),
+                actor,
+            )
+            .await?;
         tracing::info!(package = %package["name"], version = %package["version"], "demo: installed package");
     }
     Ok(())

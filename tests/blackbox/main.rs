@@ -10,6 +10,7 @@ mod concurrency;
 mod durability;
 mod entity_types;
 mod operations;
+mod package_types;
 mod plugin_cli;
 mod plugin_jobs;
 mod plugins;

@@ -50,11 +50,13 @@ both_backends! {
         let dir = packages_dir().join("contract-rules");
         let installed = xrm(server, &["install", dir.to_str().unwrap(), "--allow-unsigned"]);
         assert!(installed.status.success(), "{}", text(&installed));
-        assert!(text(&installed).contains("installed contract-rules 1.0.0"));
+        assert!(text(&installed).contains("installed contract-rules 1.1.0"), "{}", text(&installed));
+        // The package brings its entity types.
+        assert!(text(&installed).contains("entity type customer created (version 1)"), "{}", text(&installed));
         until_listed(server, "contract-rules", true).await;
 
         let listed = xrm(server, &["list"]);
-        assert!(text(&listed).contains("contract-rules\t1.0.0\tenabled\tcontract-rules"), "{}", text(&listed));
+        assert!(text(&listed).contains("contract-rules\t1.1.0\tenabled\tcontract-rules"), "{}", text(&listed));
         let again = xrm(server, &["install", dir.to_str().unwrap(), "--allow-unsigned"]);
         assert!(!again.status.success());
         assert!(text(&again).contains("already installed"), "{}", text(&again));
@@ -74,6 +76,20 @@ both_backends! {
             assert!(message.contains(&format!("  {path}: ")), "{path} in {message}");
         }
 
+        let removed = xrm(server, &["uninstall", "contract-rules"]);
+        assert!(removed.status.success(), "{}", text(&removed));
+        assert!(text(&removed).contains("kept its entity types with their records: contract, customer"), "{}", text(&removed));
+        until_listed(server, "contract-rules", false).await;
+        server.get("/api/v1/entity-types/contract").await.expect_status(200);
+
+        // Installed again with its sample data: the kept types are adopted, the records loaded.
+        let sampled = xrm(server, &["install", dir.to_str().unwrap(), "--allow-unsigned", "--sample-data"]);
+        assert!(sampled.status.success(), "{}", text(&sampled));
+        assert!(text(&sampled).contains("entity type contract adopted"), "{}", text(&sampled));
+        assert!(text(&sampled).contains("loaded 6 sample records"), "{}", text(&sampled));
+        assert_eq!(server.count("contract").await, 3);
+        let both = xrm(server, &["install", dir.to_str().unwrap(), "--upgrade", "--sample-data"]);
+        assert!(!both.status.success(), "sample data never comes with an upgrade");
         let removed = xrm(server, &["uninstall", "contract-rules"]);
         assert!(removed.status.success(), "{}", text(&removed));
         until_listed(server, "contract-rules", false).await;

@@ -1,10 +1,11 @@
-//! `/api/v1/packages`: install (a tar archive), upgrade, enable, disable and uninstall packages
-//! of plugins; `/api/v1/records/{type}/{id}/actions/{name}`: run a plugin's action.
+//! `/api/v1/packages`: install (a tar archive, optionally with its sample data), upgrade,
+//! enable, disable and uninstall packages of plugins and entity types; `/api/v1/records/{type}/{id}/actions/{name}`: run a plugin's action.
 
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -13,7 +14,7 @@ use serde_json::{Value, json};
 use super::body::JsonBody;
 use crate::error::{Error, Result};
 use crate::plugin::PackageFiles;
-use crate::service::{Access, App};
+use crate::service::{Access, App, InstallOptions};
 
 /// The largest package upload (a tar archive of components and schemas).
 pub const PACKAGE_BODY_LIMIT: usize = crate::plugin::package::MAX_PACKAGE_BYTES;
@@ -71,16 +72,45 @@ fn shown_to(access: &Access, mut package: Value) -> Value {
     package
 }
 
+/// Options of `POST /api/v1/packages`.
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct InstallQuery {
+    /// Load the package's sample data too.
+    #[serde(default)]
+    sample_data: bool,
+}
+
+/// Options of `PUT /api/v1/packages/{name}`: the entity-type rules' own overrides.
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct UpgradeQuery {
+    #[serde(default)]
+    allow_invalid_records: bool,
+    #[serde(default)]
+    replace_modified_types: bool,
+}
+
+fn query_error(rejection: QueryRejection) -> Error {
+    Error::bad_request("invalid_query", rejection.body_text())
+}
+
 pub async fn install(
     State(app): State<Arc<App>>,
     Extension(access): Extension<Access>,
+    query: std::result::Result<Query<InstallQuery>, QueryRejection>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response> {
     access.require_admin()?;
+    let Query(query) = query.map_err(query_error)?;
     let files = package_files(&headers, &body)?;
+    let options = InstallOptions {
+        sample_data: query.sample_data,
+        ..InstallOptions::default()
+    };
     let package = app
-        .install_package(&access.workspace, files, None, &access.actor)
+        .install_package(&access.workspace, files, None, options, &access.actor)
         .await?;
     let location = format!(
         "/api/v1/packages/{}",
@@ -98,13 +128,26 @@ pub async fn upgrade(
     State(app): State<Arc<App>>,
     Extension(access): Extension<Access>,
     Path(name): Path<String>,
+    query: std::result::Result<Query<UpgradeQuery>, QueryRejection>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response> {
     access.require_admin()?;
+    let Query(query) = query.map_err(query_error)?;
     let files = package_files(&headers, &body)?;
+    let options = InstallOptions {
+        sample_data: false,
+        allow_invalid_records: query.allow_invalid_records,
+        replace_modified_types: query.replace_modified_types,
+    };
     let package = app
-        .install_package(&access.workspace, files, Some(&name), &access.actor)
+        .install_package(
+            &access.workspace,
+            files,
+            Some(&name),
+            options,
+            &access.actor,
+        )
         .await?;
     Ok(Json(package).into_response())
 }

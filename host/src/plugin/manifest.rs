@@ -29,7 +29,19 @@ pub struct Manifest {
     pub description: String,
     /// The plugin API version the components were built against, e.g. "0.1.0".
     pub api: String,
+    /// The plugins; a package of entity types alone may have none.
+    #[serde(default)]
     pub plugins: Vec<PluginManifest>,
+    /// Paths (inside the package) of the entity-type documents the package provides, each
+    /// exactly what `POST /api/v1/entity-types` accepts. Installing creates them and the
+    /// package manages them from then on: its upgrades change them through the entity-type
+    /// rules, so an ISV ships the data model with the logic that relies on it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub entity_types: Vec<String>,
+    /// Path of a JSON file of sample records per entity type, loaded only when the admin asks
+    /// for it at install: demonstration data must never land in a workspace by surprise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample_data: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -222,6 +234,11 @@ fn is_name(text: &str, max: usize) -> bool {
         && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '-' | '_'))
 }
 
+/// Whether a path names a file inside the package: relative, without `..`.
+fn is_package_path(path: &str) -> bool {
+    !path.is_empty() && !path.starts_with('/') && !path.split('/').any(|part| part == "..")
+}
+
 impl Manifest {
     /// Parses and checks a manifest; the errors name every problem.
     pub fn parse(text: &[u8]) -> Result<Manifest, Vec<FieldError>> {
@@ -280,12 +297,40 @@ impl Manifest {
                 ),
             );
         }
-        if self.plugins.is_empty() {
+        if self.plugins.is_empty() && self.entity_types.is_empty() {
             error(
                 "/plugins".into(),
                 "minItems",
-                "a package holds at least one plugin".into(),
+                "a package holds at least one plugin or entity type".into(),
             );
+        }
+        let mut files: BTreeMap<&str, String> = BTreeMap::new();
+        for (index, path) in self.entity_types.iter().enumerate() {
+            let at = format!("/entity_types/{index}");
+            if !is_package_path(path) {
+                error(
+                    at,
+                    "path",
+                    format!("{path:?} must be a relative path inside the package"),
+                );
+            } else if let Some(first) = files.insert(path, at.clone()) {
+                error(at, "unique", format!("{path:?} is also {first}"));
+            }
+        }
+        if let Some(path) = &self.sample_data {
+            if !is_package_path(path) {
+                error(
+                    "/sample_data".into(),
+                    "path",
+                    format!("{path:?} must be a relative path inside the package"),
+                );
+            } else if let Some(first) = files.get(path.as_str()) {
+                error(
+                    "/sample_data".into(),
+                    "unique",
+                    format!("{path:?} is also {first}, an entity type"),
+                );
+            }
         }
         let mut names = BTreeMap::new();
         let mut reports: BTreeMap<String, String> = BTreeMap::new();
@@ -308,10 +353,7 @@ impl Manifest {
                     format!("plugin {:?} is also /plugins/{first}", plugin.name),
                 );
             }
-            if plugin.component.is_empty()
-                || plugin.component.starts_with('/')
-                || plugin.component.split('/').any(|part| part == "..")
-            {
+            if !is_package_path(&plugin.component) {
                 error(
                     format!("{at}/component"),
                     "path",
@@ -635,6 +677,55 @@ mod tests {
             Some(&["name".to_owned()][..])
         );
         assert_eq!(capabilities.fields_of("contract"), None);
+    }
+
+    #[test]
+    fn entity_types_and_sample_data_name_files_inside_the_package() {
+        let base =
+            json!({"name": "crm-types", "version": "1.0.0", "publisher": "x", "api": "0.1.0"});
+        let with = |extra: Value| {
+            let mut manifest = base.clone();
+            for (key, value) in extra.as_object().unwrap() {
+                manifest[key] = value.clone();
+            }
+            Manifest::parse(&serde_json::to_vec(&manifest).unwrap())
+        };
+        // A package of entity types alone needs no plugin; an empty one is refused.
+        let types_only =
+            with(json!({"entity_types": ["types/customer.json"], "sample_data": "sample.json"}))
+                .unwrap();
+        assert!(types_only.plugins.is_empty());
+        assert_eq!(types_only.sample_data.as_deref(), Some("sample.json"));
+        let errors = with(json!({})).unwrap_err();
+        assert_eq!(errors[0].path, "/plugins");
+        assert!(errors[0].message.contains("plugin or entity type"));
+
+        let errors = with(json!({
+            "entity_types": ["../customer.json", "/etc/contract.json", "a.json", "a.json"],
+            "sample_data": "a.json"
+        }))
+        .unwrap_err();
+        let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "/entity_types/0",
+                "/entity_types/1",
+                "/entity_types/3",
+                "/sample_data"
+            ]
+        );
+        assert!(errors[2].message.contains("/entity_types/2"), "{errors:?}");
+        assert!(with(json!({"entity_types": ["a.json"], "sample_data": "../s.json"})).is_err());
+
+        // Old stored manifests, without the members, still read; new ones keep them.
+        let stored: Manifest = serde_json::from_value(json!({
+            "name": "p", "version": "1.0.0", "publisher": "x", "api": "0.1.0", "plugins": []
+        }))
+        .unwrap();
+        assert!(stored.entity_types.is_empty() && stored.sample_data.is_none());
+        let text = serde_json::to_value(&types_only).unwrap();
+        assert_eq!(text["entity_types"], json!(["types/customer.json"]));
     }
 
     #[test]

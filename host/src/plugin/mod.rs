@@ -1,14 +1,16 @@
-//! WebAssembly plugins: the manifest, package files, the sandbox (`runtime`), the host functions
+//! WebAssembly plugins: the manifest, package files and the entity types and sample data they carry, the sandbox (`runtime`), the host functions
 //! it offers (`host_api`) and the host-side bindings of the WIT API. Knows nothing of HTTP or
 //! SQL: the service layer decides what a host call may do and stores packages.
 
 pub mod bindings;
+pub mod contents;
 mod host_api;
 pub mod manifest;
 pub mod package;
 mod runtime;
 pub mod signature;
 
+pub use self::contents::PackageContents;
 pub use self::host_api::{BoxFuture, HostApi, HostCallError, QueryArgs};
 pub use self::manifest::{Hook, Limits, Manifest, PluginManifest};
 pub use self::package::PackageFiles;

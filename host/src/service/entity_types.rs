@@ -23,9 +23,29 @@ impl App {
         document: Value,
         actor: &Actor,
     ) -> Result<StoredEntityType> {
+        // Compiled once outside the transaction, so a bad document never takes the write lock.
+        EntityType::compile(document.clone(), 1)?;
+        let mut tx = self.store.begin().await?;
+        let (stored, entity_type) = self
+            .create_entity_type_in(&mut tx, workspace, document, actor)
+            .await?;
+        tx.commit().await?;
+        self.types.put(workspace, Arc::new(entity_type));
+        Ok(stored)
+    }
+
+    /// Creates a type inside a transaction (the API's own, or a package install's): the
+    /// document compiled at the next kept version, its indexes, its audit entry. The caller
+    /// commits, then caches the returned type.
+    pub(super) async fn create_entity_type_in(
+        &self,
+        tx: &mut crate::store::Tx,
+        workspace: &str,
+        document: Value,
+        actor: &Actor,
+    ) -> Result<(StoredEntityType, EntityType)> {
         let probe = EntityType::compile(document.clone(), 1)?;
         let name = probe.name.clone();
-        let mut tx = self.store.begin().await?;
         if tx.lock_entity_type(workspace, &name).await?.is_some() {
             return Err(Error::conflict(
                 "entity_type_exists",
@@ -62,9 +82,7 @@ impl App {
                 after: Some(entity_type.document.clone()),
             },
         );
-        tx.commit().await?;
-        self.types.put(workspace, Arc::new(entity_type));
-        Ok(stored)
+        Ok((stored, entity_type))
     }
 
     /// Replaces a type's schema with a new version. Refused with a report when stored records
@@ -94,6 +112,37 @@ impl App {
             ));
         }
         let mut tx = self.store.begin().await?;
+        let (stored, entity_type) = self
+            .update_entity_type_in(
+                &mut tx,
+                workspace,
+                name,
+                document,
+                allow_invalid_records,
+                expected_version,
+                actor,
+            )
+            .await?;
+        tx.commit().await?;
+        self.types.put(workspace, Arc::new(entity_type));
+        Ok(stored)
+    }
+
+    /// Changes a type inside a transaction (the API's own, or a package upgrade's), with every
+    /// rule of `PUT /api/v1/entity-types/{name}`: the version check, the re-validation of
+    /// stored records, the index sync (refused when stored records break a new unique key).
+    /// The caller commits, then caches the returned type.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn update_entity_type_in(
+        &self,
+        tx: &mut crate::store::Tx,
+        workspace: &str,
+        name: &str,
+        document: Value,
+        allow_invalid_records: bool,
+        expected_version: Option<i64>,
+        actor: &Actor,
+    ) -> Result<(StoredEntityType, EntityType)> {
         let Some(current_version) = tx.lock_entity_type(workspace, name).await? else {
             return Err(Error::not_found(format!("entity type '{name}'")));
         };
@@ -106,7 +155,7 @@ impl App {
             });
         }
         let entity_type = EntityType::compile(document, current_version + 1)?;
-        let report = check_stored_records(&mut tx, workspace, &entity_type).await?;
+        let report = check_stored_records(tx, workspace, &entity_type).await?;
         if report.invalid_count > 0 && !allow_invalid_records {
             return Err(Error::InvalidRecords { report });
         }
@@ -141,9 +190,7 @@ impl App {
                 after: Some(entity_type.document.clone()),
             },
         );
-        tx.commit().await?;
-        self.types.put(workspace, Arc::new(entity_type));
-        Ok(stored)
+        Ok((stored, entity_type))
     }
 
     /// Deletes a type. Refused while other types look it up, and while it has records unless
@@ -195,6 +242,8 @@ impl App {
         }
         tx.delete_all_of_type(workspace, name).await?;
         tx.delete_entity_type(workspace, name).await?;
+        // A package that managed the type no longer does: a later upgrade creates it anew.
+        tx.release_type(workspace, name).await?;
         tx.audit(
             workspace,
             actor,
@@ -221,6 +270,7 @@ async fn check_stored_records(
     entity_type: &EntityType,
 ) -> Result<InvalidRecordsReport> {
     let mut report = InvalidRecordsReport {
+        entity_type: entity_type.name.clone(),
         invalid_count: 0,
         checked_count: 0,
         examples: Vec::new(),

@@ -10,14 +10,17 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::App;
+use super::package_types::InstallOptions;
 use super::plugin_host::PluginHost;
 use super::plugin_stats::PluginStats;
 use crate::error::{Error, FieldError, Result};
 use crate::plugin::manifest::{LimitsRequest, check_limits};
 use crate::plugin::signature::Signed;
-use crate::plugin::{Compiled, Hook, Limits, Manifest, PackageFiles, PluginManifest, Runtime};
+use crate::plugin::{
+    Compiled, Hook, Limits, Manifest, PackageContents, PackageFiles, PluginManifest, Runtime,
+};
 use crate::store::Actor;
-use crate::store::{StoredComponent, StoredPackage, TrustedPublisher};
+use crate::store::{ManagedType, StoredComponent, StoredPackage, TrustedPublisher};
 
 /// How long a host trusts its loaded plugin set before checking the database for changes made
 /// by another host.
@@ -239,14 +242,23 @@ impl App {
         Ok(loaded)
     }
 
-    /// Installs a package, or upgrades it when `upgrade` is set (the version must rise).
+    /// Installs a package, or upgrades it when `upgrade` is set (the version must rise): its
+    /// entity types (created, adopted, updated or released, see `package_types`), its plugins,
+    /// and on request its sample data, all in one transaction.
     pub async fn install_package(
         &self,
         workspace: &str,
         files: PackageFiles,
         upgrade: Option<&str>,
+        options: InstallOptions,
         actor: &Actor,
     ) -> Result<Value> {
+        if upgrade.is_some() && options.sample_data {
+            return Err(Error::bad_request(
+                "invalid_query",
+                "sample data is loaded only when a package is installed, never on upgrade",
+            ));
+        }
         let manifest_bytes = files
             .get(crate::plugin::package::MANIFEST_FILE)
             .ok_or_else(|| {
@@ -313,11 +325,30 @@ impl App {
                 base64: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, bytes),
             });
         }
+        let contents = match PackageContents::load(&manifest, &files) {
+            Ok(contents) => Some(contents),
+            Err(problems) => {
+                errors.extend(problems);
+                None
+            }
+        };
         if !errors.is_empty() {
             return Err(Error::unprocessable(
                 "invalid_package",
-                "the package's components cannot be loaded",
+                "the package's components, entity types or sample data cannot be loaded",
                 errors,
+            ));
+        }
+        let contents = contents.expect("no errors, so the contents loaded");
+        if options.sample_data && manifest.sample_data.is_none() {
+            return Err(Error::unprocessable(
+                "no_sample_data",
+                format!("package {:?} has no sample data to load", manifest.name),
+                vec![FieldError::new(
+                    "/sample_data",
+                    "required",
+                    "the manifest names no sample data file",
+                )],
             ));
         }
         let signed_by = self.check_signature(workspace, &files).await?;
@@ -383,6 +414,25 @@ impl App {
             signed_by,
         };
         tx.save_package(workspace, &stored, &components).await?;
+        let through =
+            super::package_types::through_package(actor, &manifest.name, &manifest.version);
+        let (types, released) = self
+            .apply_package_types(
+                &mut tx,
+                workspace,
+                &manifest.name,
+                &contents,
+                options,
+                &through,
+            )
+            .await?;
+        let sample_records = if options.sample_data {
+            self.load_sample_data(&mut tx, workspace, &contents, &types, &through)
+                .await?
+        } else {
+            0
+        };
+        let type_changes: Vec<Value> = types.iter().map(|t| t.json()).collect();
         tx.audit(
             workspace,
             actor,
@@ -399,19 +449,34 @@ impl App {
                 before: existing
                     .as_ref()
                     .map(|old| serde_json::json!({"version": old.version})),
-                after: Some(
-                    serde_json::json!({"version": stored.version, "signed_by": stored.signed_by}),
-                ),
+                after: Some(json!({
+                    "version": stored.version,
+                    "signed_by": stored.signed_by,
+                    "entity_types": type_changes,
+                    "released_entity_types": released,
+                    "sample_records": sample_records,
+                })),
             },
         );
-        tx.commit().await?;
+        // Through `App::commit`: sample records raise after-create deliveries like any create.
+        self.commit(tx, workspace, 0).await?;
+        for change in &types {
+            self.types.put(workspace, change.entity_type.clone());
+        }
         self.plugins.forget(workspace);
         let hashes: Vec<_> = components
             .into_iter()
             .map(|c| (c.package, c.plugin, c.sha256))
             .collect();
         let trusted = self.store.trusted_publishers(workspace).await?;
-        Ok(package_json(&stored, &hashes, &trusted))
+        let managed = self.store.managed_types(workspace).await?;
+        let mut shown = package_json(&stored, &hashes, &trusted, &managed);
+        shown["changes"] = json!({
+            "entity_types": type_changes,
+            "released_entity_types": released,
+            "sample_records": sample_records,
+        });
+        Ok(shown)
     }
 
     /// Verifies a package's signature and applies the host's policy: a package signed by a
@@ -467,9 +532,10 @@ impl App {
         let packages = self.store.list_packages(workspace).await?;
         let hashes = self.store.component_hashes(workspace).await?;
         let trusted = self.store.trusted_publishers(workspace).await?;
+        let managed = self.store.managed_types(workspace).await?;
         Ok(packages
             .iter()
-            .map(|p| package_json(p, &hashes, &trusted))
+            .map(|p| package_json(p, &hashes, &trusted, &managed))
             .collect())
     }
 
@@ -626,8 +692,19 @@ impl App {
         actor: &Actor,
     ) -> Result<()> {
         let mut tx = self.store.begin().await?;
+        let released: Vec<String> = tx
+            .managed_types(workspace)
+            .await?
+            .into_iter()
+            .filter(|m| m.package == name)
+            .map(|m| m.entity_type)
+            .collect();
         if !tx.delete_package(workspace, name).await? {
             return Err(Error::not_found(format!("package '{name}'")));
+        }
+        // The types stay, with their records: nothing an uninstall does loses data.
+        for entity_type in &released {
+            self.audit_release(&mut tx, workspace, name, entity_type, actor);
         }
         tx.audit(
             workspace,
@@ -638,7 +715,7 @@ impl App {
                 subject_type: None,
                 subject_id: name.to_owned(),
                 before: None,
-                after: None,
+                after: (!released.is_empty()).then(|| json!({"released_entity_types": released})),
             },
         );
         tx.commit().await?;
@@ -847,12 +924,19 @@ fn taken_names(manifest: &Manifest, others: &[StoredPackage]) -> Vec<FieldError>
     errors
 }
 
-/// A package as the API shows it; `hashes` = (package, plugin, sha256) of the components.
+/// A package as the API shows it; `hashes` = (package, plugin, sha256) of the components,
+/// `managed` the workspace's managed types (this package's are shown with the version it set).
 fn package_json(
     package: &StoredPackage,
     hashes: &[(String, String, String)],
     trusted: &[TrustedPublisher],
+    managed: &[ManagedType],
 ) -> Value {
+    let entity_types: Vec<Value> = managed
+        .iter()
+        .filter(|m| m.package == package.name)
+        .map(|m| json!({"name": m.entity_type, "version": m.type_version}))
+        .collect();
     let manifest: Value = serde_json::from_str(&package.manifest).unwrap_or(Value::Null);
     let settings: HashMap<String, PluginSettings> =
         serde_json::from_str(&package.settings).unwrap_or_default();
@@ -894,6 +978,8 @@ fn package_json(
         "installed_by": package.installed_by,
         "signature": signature_json(package.signed_by.as_deref(), trusted),
         "plugins": plugins,
+        "entity_types": entity_types,
+        "sample_data": manifest.get("sample_data").is_some(),
     })
 }
 

@@ -576,6 +576,21 @@ impl App {
             .ok_or_else(|| schema_churn(type_name))
     }
 
+    /// A create of a record of a type compiled in hand, inside a transaction that may have
+    /// created that type (a package's sample data): schema, state machine, lookups, unique keys.
+    pub(super) async fn create_of_type_in(
+        tx: &mut Tx,
+        workspace: &str,
+        entity_type: &EntityType,
+        body: &Value,
+        actor: &Actor,
+    ) -> Result<StoredRecord> {
+        let new = prepare_new(entity_type, body)?;
+        Self::insert_in_tx(tx, workspace, entity_type, new, actor)
+            .await?
+            .ok_or_else(|| schema_churn(&entity_type.name))
+    }
+
     /// An update inside a plugin's transaction (host call).
     pub(super) async fn update_in(
         &self,

@@ -44,6 +44,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0005_record_keys.sql"),
         include_str!("../../migrations/postgres/0005_record_keys.sql"),
     ),
+    (
+        6,
+        "the entity types each package manages",
+        include_str!("../../migrations/sqlite/0006_package_entity_types.sql"),
+        include_str!("../../migrations/postgres/0006_package_entity_types.sql"),
+    ),
 ];
 
 pub(super) fn migrator(dialect: Dialect) -> Migrator {

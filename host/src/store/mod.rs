@@ -27,7 +27,7 @@ pub use self::batch::BoxFuture;
 pub use self::connect::redact as redact_url;
 pub use self::entity_types::{StoredEntityType, unique_key_of_violation};
 pub use self::jobs::{ClaimedJob, FAILURES_KEPT, JobRow, NewJob, ScheduleRow, StoredFailure};
-pub use self::packages::{StoredComponent, StoredPackage, TrustedPublisher};
+pub use self::packages::{ManagedType, StoredComponent, StoredPackage, TrustedPublisher};
 pub use self::query::{ListPlan, OwnerFilter, SearchText, SortKey, has_search_words, list_sql};
 pub use self::records::{InsertCommand, StoredRecord};
 pub use self::security::{

@@ -304,10 +304,11 @@ impl Tx {
         Ok(self.execute(sql).await? > 0)
     }
 
-    /// Removes a package and its components; `false` when there is no such package.
+    /// Removes a package and its components, and releases the entity types it managed (they
+    /// stay, with their records); `false` when there is no such package.
     pub async fn delete_package(&mut self, workspace: &str, name: &str) -> Result<bool> {
         let dialect = self.dialect();
-        for table in ["plugin_components", "packages"] {
+        for table in ["plugin_components", "package_entity_types", "packages"] {
             let column = if table == "packages" {
                 "name"
             } else {
@@ -327,5 +328,88 @@ impl Tx {
             }
         }
         Ok(true)
+    }
+}
+
+/// An entity type a package manages, and the type version the package last set (created,
+/// adopted or updated): a later current version means an admin changed the type since.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManagedType {
+    pub entity_type: String,
+    pub package: String,
+    pub type_version: i64,
+}
+
+fn managed_select(dialect: Dialect, workspace: &str) -> SqlBuilder {
+    let mut sql = SqlBuilder::new(dialect);
+    sql.push(
+        "SELECT entity_type, package, CAST(type_version AS TEXT) FROM package_entity_types WHERE workspace_id = ",
+    )
+    .bind(SqlValue::Text(workspace.to_owned()));
+    sql
+}
+
+fn decode_managed(row: Vec<Option<String>>) -> ManagedType {
+    let mut columns = row.into_iter().map(Option::unwrap_or_default);
+    let mut next = || columns.next().unwrap_or_default();
+    ManagedType {
+        entity_type: next(),
+        package: next(),
+        type_version: next().parse().unwrap_or_default(),
+    }
+}
+
+impl Store {
+    /// The entity types the packages of a workspace manage, by type name.
+    pub async fn managed_types(&self, workspace: &str) -> Result<Vec<ManagedType>> {
+        let mut sql = managed_select(self.dialect(), workspace);
+        sql.push(" ORDER BY entity_type");
+        let rows = self.reader().fetch_text_rows(sql).await?;
+        Ok(rows.into_iter().map(decode_managed).collect())
+    }
+}
+
+impl Tx {
+    /// The entity types the packages of a workspace manage, read in the transaction (locked
+    /// on PostgreSQL, so two installs cannot both take the same type).
+    pub async fn managed_types(&mut self, workspace: &str) -> Result<Vec<ManagedType>> {
+        let dialect = self.dialect();
+        let mut sql = managed_select(dialect, workspace);
+        sql.push(" ORDER BY entity_type");
+        if dialect == Dialect::Postgres {
+            sql.push(" FOR UPDATE");
+        }
+        let rows = self.fetch_text_rows(sql).await?;
+        Ok(rows.into_iter().map(decode_managed).collect())
+    }
+
+    /// Records that a package manages a type at a version (insert or replace).
+    pub async fn manage_type(&mut self, workspace: &str, managed: &ManagedType) -> Result<()> {
+        let mut sql = SqlBuilder::new(self.dialect());
+        sql.push(
+            "INSERT INTO package_entity_types (workspace_id, entity_type, package, type_version) VALUES (",
+        )
+        .bind(SqlValue::Text(workspace.to_owned()))
+        .push(", ")
+        .bind(SqlValue::Text(managed.entity_type.clone()))
+        .push(", ")
+        .bind(SqlValue::Text(managed.package.clone()))
+        .push(", ")
+        .bind(SqlValue::Int(managed.type_version))
+        .push(
+            ") ON CONFLICT (workspace_id, entity_type) DO UPDATE SET package = excluded.package, type_version = excluded.type_version",
+        );
+        self.execute(sql).await?;
+        Ok(())
+    }
+
+    /// Releases a type from the package that manages it, if any; the type stays as it is.
+    pub async fn release_type(&mut self, workspace: &str, entity_type: &str) -> Result<bool> {
+        let mut sql = SqlBuilder::new(self.dialect());
+        sql.push("DELETE FROM package_entity_types WHERE workspace_id = ")
+            .bind(SqlValue::Text(workspace.to_owned()))
+            .push(" AND entity_type = ")
+            .bind(SqlValue::Text(entity_type.to_owned()));
+        Ok(self.execute(sql).await? > 0)
     }
 }

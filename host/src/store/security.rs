@@ -170,7 +170,7 @@ fn json_param(dialect: Dialect) -> &'static str {
 }
 
 /// Every table that holds a workspace's data, children before parents, for removing one.
-const WORKSPACE_TABLES: [&str; 17] = [
+const WORKSPACE_TABLES: [&str; 18] = [
     "audit_log",
     "api_tokens",
     "sessions",
@@ -182,6 +182,7 @@ const WORKSPACE_TABLES: [&str; 17] = [
     "plugin_jobs",
     "plugin_schedules",
     "plugin_components",
+    "package_entity_types",
     "trusted_publishers",
     "packages",
     "record_indexes",
