@@ -278,3 +278,28 @@ test('a trusted publisher is added, a malformed key refused, and the publisher r
   assert.deepEqual((await api(server.url, '/trusted-publishers')).body.value, []);
   assert.deepEqual(browser.consoleErrors, []);
 });
+
+test('a package is installed with its sample data and shows the entity types it manages', async () => {
+  const archive = join(mkdtempSync(join(tmpdir(), 'xrm-ui-package-')), 'contract-rules.tar');
+  execFileSync('tar', ['-cf', archive, '-C', packagesPath, 'contract-rules']);
+  assert.equal((await api(server.url, '/packages/contract-rules', { method: 'DELETE' })).status, 204);
+  const sampleContract = '/records/contract?$filter=' + encodeURIComponent("contract_number eq 'CTR-2090-0001'");
+  assert.equal((await api(server.url, sampleContract)).body.value.length, 0, 'no sample data before');
+
+  await page.goto('/packages');
+  await page.getByLabel("Also load the package's sample data").check();
+  await page.getByLabel('Package archive').setInputFiles(archive);
+  await page.getByText('contract-rules 1.1.0 installed with its sample data').waitFor();
+  assert.equal((await api(server.url, sampleContract)).body.value.length, 1, 'the sample contract was loaded');
+
+  await page.goto('/packages/contract-rules');
+  const facts = page.getByRole('region', { name: 'Package' });
+  await facts.getByRole('link', { name: 'customer' }).waitFor();
+  await facts.getByRole('link', { name: 'contract' }).waitFor();
+  await facts.getByText('ships sample data').waitFor();
+  await facts.getByText('by Demo Admin').waitFor();
+  await screenshot(page, 'packages-entity-types');
+  await facts.getByRole('link', { name: 'contract' }).click();
+  await page.waitForURL(/\/types\/contract$/);
+  assert.deepEqual(browser.consoleErrors, []);
+});

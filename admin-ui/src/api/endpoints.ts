@@ -97,8 +97,12 @@ export const listPackages = () => request<ListResponse<Package>>('/packages');
 
 export const getPackage = (name: string) => request<Package>(`/packages/${seg(name)}`);
 
-export const installPackage = (archive: Blob) =>
-  request<Package>('/packages', { method: 'POST', body: archive, headers: { 'Content-Type': 'application/x-tar' } });
+export const installPackage = (archive: Blob, options: { sampleData?: boolean } = {}) =>
+  request<Package>(options.sampleData ? '/packages?sample_data=true' : '/packages', {
+    method: 'POST',
+    body: archive,
+    headers: { 'Content-Type': 'application/x-tar' },
+  });
 
 export const upgradePackage = (name: string, archive: Blob) =>
   request<Package>(`/packages/${seg(name)}`, {

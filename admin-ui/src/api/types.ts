@@ -133,6 +133,10 @@ export interface Package {
   plugins: Plugin[];
   /** trusted: signed by a key this workspace trusts; untrusted: signed by another key; unsigned. */
   signature?: { status: 'trusted' | 'untrusted' | 'unsigned'; public_key: string | null; publisher: string | null };
+  /** The entity types the package manages, with the type version it last set. */
+  entity_types?: { name: string; version: number }[];
+  /** Whether the package ships sample data (loaded only when asked for at install). */
+  sample_data?: boolean;
 }
 
 export interface PluginStat {

@@ -14,6 +14,7 @@ export function InstallPackage({ installed }: { installed: Package[] }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string[]>([]);
   const [upgradable, setUpgradable] = useState<{ file: File; name: string } | null>(null);
+  const [sampleData, setSampleData] = useState(false);
 
   const done = async (pkg: Package, verb: string) => {
     await queryClient.invalidateQueries({ queryKey: keys.packages });
@@ -27,7 +28,7 @@ export function InstallPackage({ installed }: { installed: Package[] }) {
     setBusy(true);
     setError([]);
     try {
-      await done(await installPackage(file), 'installed');
+      await done(await installPackage(file, { sampleData }), sampleData ? 'installed with its sample data' : 'installed');
     } catch (caught) {
       const name = /package '([^']+)'/.exec(errorMessage(caught))?.[1] ?? installed.find((p) => file.name.startsWith(p.name))?.name;
       if (caught instanceof ApiError && caught.code === 'package_exists' && name) setUpgradable({ file, name });
@@ -66,6 +67,12 @@ export function InstallPackage({ installed }: { installed: Package[] }) {
             if (file) install(file);
           }}
         />
+      </div>
+      <div className="form-row checkbox">
+        <label>
+          <input type="checkbox" checked={sampleData} disabled={busy} onChange={(e) => setSampleData(e.target.checked)} /> Also load the
+          package's sample data
+        </label>
       </div>
       {busy && <p role="status">Uploading…</p>}
       {error.length > 0 && (

@@ -5,7 +5,7 @@ import { Link, useNavigate, useParams } from 'react-router-dom';
 import { toast } from 'sonner';
 import { setPackageEnabled, uninstallPackage } from '../api/endpoints';
 import { errorMessage } from '../api/problem';
-import { keys, usePackage } from '../api/queries';
+import { keys, useMembers, usePackage } from '../api/queries';
 import { formatValue } from '../schema/entity';
 import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { PageHeader } from '../ui/PageHeader';
@@ -20,6 +20,12 @@ export default function PackageDetail() {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const pkg = usePackage(name);
+  const members = useMembers();
+  // Who installed it, by name when the member directory knows them.
+  const installer = (id: string) => {
+    const member = members.data?.find((m) => m.id === id);
+    return member ? member.display_name || member.email : id;
+  };
   const [busy, setBusy] = useState(false);
   const [confirmUninstall, setConfirmUninstall] = useState(false);
 
@@ -91,10 +97,24 @@ export default function PackageDetail() {
             <dd className="mono">{data.api}</dd>
           </div>
           <div className="field">
+            <dt>Entity types</dt>
+            <dd>
+              {data.entity_types?.length
+                ? data.entity_types.map((type, index) => (
+                    <span key={type.name}>
+                      {index > 0 && ', '}
+                      <Link to={`/types/${type.name}`}>{type.name}</Link> <span className="muted">v{type.version}</span>
+                    </span>
+                  ))
+                : 'none'}
+              {data.sample_data && <span className="muted"> · ships sample data</span>}
+            </dd>
+          </div>
+          <div className="field">
             <dt>Installed</dt>
             <dd>
               {formatValue(data.installed_at, 'date-time')}
-              {data.installed_by && ` by ${data.installed_by}`}
+              {data.installed_by && ` by ${installer(data.installed_by)}`}
             </dd>
           </div>
         </dl>
