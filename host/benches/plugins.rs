@@ -143,6 +143,72 @@ fn validate_bench(c: &mut Criterion, name: &str, package: &str, file: &str, even
     c.bench_function(name, |b| b.iter(call));
 }
 
+/// The trivial hook's latency for several amounts of memory kept resident per slot.
+fn resident_memory_sweep(event: &RecordEvent) {
+    let Some(bytes) = component("hostile", "hostile_plugin.wasm") else {
+        return;
+    };
+    let bytes = Arc::new(bytes);
+    let tokio = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let event = Arc::new(event.clone());
+    for keep_resident in [
+        0,
+        64 << 10,
+        128 << 10,
+        256 << 10,
+        512 << 10,
+        1 << 20,
+        2 << 20,
+    ] {
+        let runtime: Runtime<NullHost> =
+            Runtime::with_resident_memory(None, keep_resident).unwrap();
+        let compiled: Compiled<NullHost> = tokio
+            .block_on(runtime.compile(bytes.clone(), "bench"))
+            .unwrap();
+        let site = CallSite {
+            plugin: "hostile".into(),
+            hook: "validate".into(),
+        };
+        let mut samples: Vec<std::time::Duration> = (0..25_000)
+            .map(|_| {
+                let event = event.clone();
+                let started = std::time::Instant::now();
+                let outcome = tokio.block_on(runtime.invoke(
+                    &compiled,
+                    &site,
+                    NullHost,
+                    Limits::default(),
+                    1_000,
+                    move |instance, store| {
+                        Box::pin(async move {
+                            let errors = instance
+                                .xrm_plugin_hooks()
+                                .call_validate(store, &event)
+                                .await?;
+                            Ok(Ok(errors))
+                        })
+                    },
+                ));
+                black_box(outcome.is_ok());
+                started.elapsed()
+            })
+            .skip(5_000)
+            .collect();
+        samples.sort();
+        let at = |q: f64| samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)];
+        eprintln!(
+            "trivial validate, {:>4} KiB kept resident: p50 {:?}, p90 {:?}, p99 {:?}",
+            keep_resident >> 10,
+            at(0.50),
+            at(0.90),
+            at(0.99)
+        );
+    }
+}
+
 fn plugins(c: &mut Criterion) {
     let trivial = RecordEvent {
         entity_type: "hostile_target".into(),
@@ -152,6 +218,9 @@ fn plugins(c: &mut Criterion) {
         previous: None,
         actor: "bench".into(),
     };
+    if std::env::var_os("XRM_BENCH_RESIDENT_SWEEP").is_some() {
+        resident_memory_sweep(&trivial);
+    }
     validate_bench(
         c,
         "plugin/trivial validate, 1 KB record (fresh instance + call)",

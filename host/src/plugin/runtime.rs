@@ -23,6 +23,10 @@ pub const COMPILE_TIMEOUT: Duration = Duration::from_secs(60);
 pub const MAX_OUTPUT_BYTES: usize = 1024 * 1024;
 /// Instances that may run at once; more wait for a slot's error rather than exhaust memory.
 const INSTANCE_SLOTS: u32 = 256;
+/// Bytes of each memory slot kept resident between instances. Resetting a slot by zeroing the
+/// pages a typical plugin dirtied is cheaper than returning them to the kernel and faulting them
+/// in again on the next call (measured in BENCHMARKS.md).
+pub const MEMORY_KEEP_RESIDENT: usize = 512 * 1024;
 /// One epoch tick; deadlines are counted in ticks.
 const TICK: Duration = Duration::from_millis(1);
 
@@ -56,6 +60,15 @@ pub struct CallSite {
 impl<H: HostApi> Runtime<H> {
     /// `cache_dir`: where compiled code is kept across restarts (`None`: compile every time).
     pub fn new(cache_dir: Option<PathBuf>) -> Result<Runtime<H>, String> {
+        Self::with_resident_memory(cache_dir, MEMORY_KEEP_RESIDENT)
+    }
+
+    /// [`Runtime::new`] keeping `keep_resident` bytes of each memory slot resident between
+    /// instances; the plugin benchmark compares values of it.
+    pub fn with_resident_memory(
+        cache_dir: Option<PathBuf>,
+        keep_resident: usize,
+    ) -> Result<Runtime<H>, String> {
         let mut pool = PoolingAllocationConfig::default();
         pool.total_component_instances(INSTANCE_SLOTS)
             .total_core_instances(INSTANCE_SLOTS * 8)
@@ -63,9 +76,7 @@ impl<H: HostApi> Runtime<H> {
             .total_tables(INSTANCE_SLOTS * 4)
             .total_stacks(INSTANCE_SLOTS)
             .max_memory_size((MAX_MEMORY_MB * 1024 * 1024) as usize)
-            // Resetting a slot by zeroing what a typical plugin touched is cheaper than
-            // returning the pages to the kernel and faulting them in again on the next call.
-            .linear_memory_keep_resident(512 * 1024)
+            .linear_memory_keep_resident(keep_resident)
             .table_keep_resident(64 * 1024);
         let mut config = Config::new();
         config
