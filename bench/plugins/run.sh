@@ -110,18 +110,24 @@ echo "dead deliveries: $dead"
 for i in $(seq -w 1 20); do
   dir="$WORK/pkg/rules-$i"
   mkdir -p "$dir"
-  cp target/packages/contract-rules/contract_rules.wasm "$dir/"
+  cp -r target/packages/contract-rules/. "$dir/"
   python3 - "$ROOT/target/packages/contract-rules/xrm-package.json" "$dir/xrm-package.json" "rules-$i" <<'PY'
 import json, sys
 manifest = json.load(open(sys.argv[1]))
 manifest["name"] = sys.argv[3]
-# Only the plugin: the customer and contract types belong to one package at most.
-manifest.pop("entity_types", None)
+# The first copy brings the customer and contract types; a type belongs to one package at most.
+if sys.argv[3] != "rules-01":
+    manifest.pop("entity_types", None)
 manifest.pop("sample_data", None)
+# Action and report names are unique in a workspace.
+for plugin in manifest["plugins"]:
+    for entry in plugin.get("actions", []) + plugin.get("reports", []):
+        entry["name"] += "-" + sys.argv[3]
 json.dump(manifest, open(sys.argv[2], "w"))
 PY
   tar_of "$dir" "$WORK/rules-$i.tar"
-  curl -sf -XPOST "$URL/api/v1/packages" -H "$AUTH" -H 'content-type: application/x-tar' --data-binary @"$WORK/rules-$i.tar" >/dev/null
+  curl -sS --fail-with-body -XPOST "$URL/api/v1/packages" -H "$AUTH" -H 'content-type: application/x-tar' --data-binary @"$WORK/rules-$i.tar" -o "$WORK/installed.json" \
+    || { cat "$WORK/installed.json" >&2; exit 1; }
 done
 stop
 installed=$(( 20 + 1 ))
