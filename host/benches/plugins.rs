@@ -83,6 +83,39 @@ fn record_of_1kb(extra: Value) -> String {
     record.to_string()
 }
 
+/// The `q` quantile of sorted samples.
+fn quantile(sorted: &[std::time::Duration], q: f64) -> std::time::Duration {
+    sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)]
+}
+
+/// One validate invocation the way the host makes it: a fresh instance, the call, the errors.
+fn invoke_validate(
+    tokio: &tokio::runtime::Runtime,
+    runtime: &Runtime<NullHost>,
+    compiled: &Compiled<NullHost>,
+    site: &CallSite,
+    event: &Arc<RecordEvent>,
+) -> usize {
+    let event = event.clone();
+    let outcome = tokio.block_on(runtime.invoke(
+        compiled,
+        site,
+        NullHost,
+        Limits::default(),
+        1_000,
+        move |instance, store| {
+            Box::pin(async move {
+                let errors = instance
+                    .xrm_plugin_hooks()
+                    .call_validate(store, &event)
+                    .await?;
+                Ok(Ok(errors))
+            })
+        },
+    ));
+    outcome.map(|(errors, _)| errors.len()).unwrap()
+}
+
 fn validate_bench(c: &mut Criterion, name: &str, package: &str, file: &str, event: RecordEvent) {
     let Some(bytes) = component(package, file) else {
         eprintln!("skipping {name}: {package}/{file} is not built (run scripts/build-plugins)");
@@ -100,28 +133,8 @@ fn validate_bench(c: &mut Criterion, name: &str, package: &str, file: &str, even
         plugin: package.into(),
         hook: "validate".into(),
     };
-    let limits = Limits::default();
     let event = Arc::new(event);
-    let call = || {
-        let event = event.clone();
-        let outcome = tokio.block_on(runtime.invoke(
-            &compiled,
-            &site,
-            NullHost,
-            limits,
-            1_000,
-            move |instance, store| {
-                Box::pin(async move {
-                    let errors = instance
-                        .xrm_plugin_hooks()
-                        .call_validate(store, &event)
-                        .await?;
-                    Ok(Ok(errors))
-                })
-            },
-        ));
-        black_box(outcome.map(|(errors, _)| errors.len()).unwrap())
-    };
+    let call = || black_box(invoke_validate(&tokio, &runtime, &compiled, &site, &event));
     // Criterion reports the typical time; the tail needs every sample, so measure those too.
     let mut samples: Vec<std::time::Duration> = (0..20_000)
         .map(|_| {
@@ -131,7 +144,7 @@ fn validate_bench(c: &mut Criterion, name: &str, package: &str, file: &str, even
         })
         .collect();
     samples.sort();
-    let at = |q: f64| samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)];
+    let at = |q: f64| quantile(&samples, q);
     eprintln!(
         "{name}: {} samples, p50 {:?}, p90 {:?}, p99 {:?}, max {:?}",
         samples.len(),
@@ -174,31 +187,14 @@ fn resident_memory_sweep(event: &RecordEvent) {
         };
         let mut samples: Vec<std::time::Duration> = (0..25_000)
             .map(|_| {
-                let event = event.clone();
                 let started = std::time::Instant::now();
-                let outcome = tokio.block_on(runtime.invoke(
-                    &compiled,
-                    &site,
-                    NullHost,
-                    Limits::default(),
-                    1_000,
-                    move |instance, store| {
-                        Box::pin(async move {
-                            let errors = instance
-                                .xrm_plugin_hooks()
-                                .call_validate(store, &event)
-                                .await?;
-                            Ok(Ok(errors))
-                        })
-                    },
-                ));
-                black_box(outcome.is_ok());
+                black_box(invoke_validate(&tokio, &runtime, &compiled, &site, &event));
                 started.elapsed()
             })
             .skip(5_000)
             .collect();
         samples.sort();
-        let at = |q: f64| samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)];
+        let at = |q: f64| quantile(&samples, q);
         eprintln!(
             "trivial validate, {:>4} KiB kept resident: p50 {:?}, p90 {:?}, p99 {:?}",
             keep_resident >> 10,

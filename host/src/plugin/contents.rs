@@ -287,22 +287,7 @@ fn record_errors(entity_type: &EntityType, record: &SampleRecord) -> Vec<FieldEr
     if let Some(object) = data.as_object_mut() {
         object.remove("id");
     }
-    let mut errors = entity_type.validate(&data);
-    if let Some(machine) = &entity_type.annotations.state_machine
-        && let Some(initial) = &machine.initial
-        && let Some(state) = data.get(&machine.field).and_then(Value::as_str)
-        && !initial.iter().any(|s| s == state)
-    {
-        errors.push(FieldError::new(
-            format!("/{}", machine.field),
-            "x-xrm.state_machine",
-            format!(
-                "a new {} cannot start as '{state}'; it starts as one of: {}",
-                entity_type.name,
-                initial.join(", ")
-            ),
-        ));
-    }
+    let errors = entity_type.validate_new(&data);
     let pointer = record.pointer();
     errors
         .into_iter()

@@ -204,6 +204,28 @@ impl EntityType {
         })
     }
 
+    /// What is wrong with a new record's data: the schema, then the state machine's initial
+    /// states (a record cannot be born in any state).
+    pub fn validate_new(&self, data: &Value) -> Vec<FieldError> {
+        let mut errors = self.validate(data);
+        if let Some(machine) = &self.annotations.state_machine
+            && let Some(initial) = &machine.initial
+            && let Some(state) = data.get(&machine.field).and_then(Value::as_str)
+            && !initial.iter().any(|s| s == state)
+        {
+            errors.push(FieldError::new(
+                format!("/{}", machine.field),
+                "x-xrm.state_machine",
+                format!(
+                    "a new {} cannot start as '{state}'; it starts as one of: {}",
+                    self.name,
+                    initial.join(", ")
+                ),
+            ));
+        }
+        errors
+    }
+
     /// Validates a record's data (system fields removed) and returns every error found.
     pub fn validate(&self, data: &Value) -> Vec<FieldError> {
         let mut errors = Vec::new();

@@ -113,37 +113,36 @@ impl App {
 
     pub async fn list_users(&self, access: &Access) -> Result<Vec<Value>> {
         access.require_admin()?;
-        let teams = self.store.list_teams(&access.workspace).await?;
-        Ok(self
-            .store
-            .list_users(&access.workspace)
-            .await?
-            .iter()
-            .map(|user| user_json(user, &teams))
-            .collect())
+        self.users_json(&access.workspace).await
     }
 
     /// The workspace's people as every member may see them — id, display name, e-mail, teams,
     /// whether disabled — so that owners show as names and anyone who may assign a record can
     /// pick its new owner. Roles, sign-in times and instance-admin flags stay with admins.
     pub async fn list_members(&self, access: &Access) -> Result<Vec<Value>> {
-        let teams = self.store.list_teams(&access.workspace).await?;
-        Ok(self
-            .store
-            .list_users(&access.workspace)
-            .await?
-            .iter()
-            .map(|user| {
-                let mut full = user_json(user, &teams);
-                let object = full.as_object_mut().expect("a user is a JSON object");
+        let mut users = self.users_json(&access.workspace).await?;
+        for user in &mut users {
+            if let Some(object) = user.as_object_mut() {
                 object.retain(|key, _| {
                     matches!(
                         key.as_str(),
                         "id" | "email" | "display_name" | "disabled" | "teams"
                     )
                 });
-                full
-            })
+            }
+        }
+        Ok(users)
+    }
+
+    /// Every user of a workspace as `user_json` shows them.
+    async fn users_json(&self, workspace: &str) -> Result<Vec<Value>> {
+        let teams = self.store.list_teams(workspace).await?;
+        Ok(self
+            .store
+            .list_users(workspace)
+            .await?
+            .iter()
+            .map(|user| user_json(user, &teams))
             .collect())
     }
 

@@ -208,35 +208,27 @@ impl App {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        if !elsewhere.is_empty() {
-            return Err(Error::conflict(
+        for (code, errors, detail) in [
+            (
                 "entity_type_managed_elsewhere",
-                format!(
-                    "another package manages entity type {}; uninstall it or leave the type out",
-                    names(&elsewhere)
-                ),
                 elsewhere,
-            ));
-        }
-        if !conflicts.is_empty() {
-            return Err(Error::conflict(
+                "another package manages entity type {}; uninstall it or leave the type out",
+            ),
+            (
                 "entity_type_conflict",
-                format!(
-                    "the workspace already has entity type {} of its own, different from the package's; rename or delete it, or make it identical to be adopted",
-                    names(&conflicts)
-                ),
                 conflicts,
-            ));
-        }
-        if !modified.is_empty() {
-            return Err(Error::conflict(
+                "the workspace already has entity type {} of its own, different from the package's; rename or delete it, or make it identical to be adopted",
+            ),
+            (
                 "entity_type_modified",
-                format!(
-                    "entity type {} was changed by an admin since the package last set it; repeat with replace_modified_types=true to replace the change",
-                    names(&modified)
-                ),
                 modified,
-            ));
+                "entity type {} was changed by an admin since the package last set it; repeat with replace_modified_types=true to replace the change",
+            ),
+        ] {
+            if !errors.is_empty() {
+                let detail = detail.replacen("{}", &names(&errors), 1);
+                return Err(Error::conflict(code, detail, errors));
+            }
         }
 
         let mut changes = Vec::new();

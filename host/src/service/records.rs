@@ -416,7 +416,7 @@ impl App {
         before_hooks: bool,
     ) -> Result<NewRecord> {
         let (id, data) = split_body(body)?;
-        let mut errors = new_record_errors(entity_type, &data);
+        let mut errors = entity_type.validate_new(&data);
         if before_hooks {
             errors.retain(|error| !is_missing_member(error));
         }
@@ -481,7 +481,7 @@ impl App {
             None => new.data,
         };
         if before_hooks {
-            check_after_hooks(&entity_type, new_record_errors(&entity_type, &data))?;
+            check_after_hooks(&entity_type, entity_type.validate_new(&data))?;
         }
         let new = NewRecord {
             id: Some(draft.id.clone()),
@@ -836,33 +836,12 @@ fn lookup_targets(entity_type: &EntityType, data: &Value) -> Vec<(String, String
 /// Splits and validates a new record's body: schema, then the state machine's initial states.
 fn prepare_new(entity_type: &EntityType, body: &Value) -> Result<NewRecord> {
     let (id, data) = split_body(body)?;
-    let errors = new_record_errors(entity_type, &data);
+    let errors = entity_type.validate_new(&data);
     if errors.is_empty() {
         Ok(NewRecord { id, data })
     } else {
         Err(invalid_record(entity_type, errors))
     }
-}
-
-/// What is wrong with a new record: the schema, then the state machine's initial states.
-fn new_record_errors(entity_type: &EntityType, data: &Value) -> Vec<FieldError> {
-    let mut errors = entity_type.validate(data);
-    if let Some(machine) = &entity_type.annotations.state_machine
-        && let Some(initial) = &machine.initial
-        && let Some(state) = data.get(&machine.field).and_then(Value::as_str)
-        && !initial.iter().any(|s| s == state)
-    {
-        errors.push(FieldError::new(
-            format!("/{}", machine.field),
-            "x-xrm.state_machine",
-            format!(
-                "a new {} cannot start as '{state}'; it starts as one of: {}",
-                entity_type.name,
-                initial.join(", ")
-            ),
-        ));
-    }
-    errors
 }
 
 /// Whether the transaction sees the same type version as the compiled one in hand.
