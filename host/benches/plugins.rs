@@ -6,12 +6,13 @@
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::{Value, json};
 use xrm::plugin::bindings::types::{Operation, RecordEvent};
 use xrm::plugin::{
-    BoxFuture, CallSite, Compiled, HostApi, HostCallError, Limits, QueryArgs, Runtime,
+    BoxFuture, CallSite, Compiled, HostApi, HostCallError, Limits, MemoryReset, QueryArgs, Runtime,
 };
 
 /// Host calls that answer nothing: the benchmark measures the sandbox, not a database.
@@ -84,7 +85,7 @@ fn record_of_1kb(extra: Value) -> String {
 }
 
 /// The `q` quantile of sorted samples.
-fn quantile(sorted: &[std::time::Duration], q: f64) -> std::time::Duration {
+fn quantile(sorted: &[Duration], q: f64) -> Duration {
     sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)]
 }
 
@@ -136,9 +137,9 @@ fn validate_bench(c: &mut Criterion, name: &str, package: &str, file: &str, even
     let event = Arc::new(event);
     let call = || black_box(invoke_validate(&tokio, &runtime, &compiled, &site, &event));
     // Criterion reports the typical time; the tail needs every sample, so measure those too.
-    let mut samples: Vec<std::time::Duration> = (0..20_000)
+    let mut samples: Vec<Duration> = (0..20_000)
         .map(|_| {
-            let started = std::time::Instant::now();
+            let started = Instant::now();
             call();
             started.elapsed()
         })
@@ -156,8 +157,10 @@ fn validate_bench(c: &mut Criterion, name: &str, package: &str, file: &str, even
     c.bench_function(name, |b| b.iter(call));
 }
 
-/// The trivial hook's latency for several amounts of memory kept resident per slot.
-fn resident_memory_sweep(event: &RecordEvent) {
+/// The trivial hook's latency for several ways of resetting memory slots: amounts kept
+/// resident, with and without the kernel's dirty-page scan. The variants take turns in rounds,
+/// so a machine's drift hits them alike.
+fn memory_reset_sweep(event: &RecordEvent) {
     let Some(bytes) = component("hostile", "hostile_plugin.wasm") else {
         return;
     };
@@ -167,40 +170,54 @@ fn resident_memory_sweep(event: &RecordEvent) {
         .build()
         .unwrap();
     let event = Arc::new(event.clone());
-    for keep_resident in [
-        0,
-        64 << 10,
-        128 << 10,
-        256 << 10,
-        512 << 10,
-        1 << 20,
-        2 << 20,
-    ] {
-        let runtime: Runtime<NullHost> =
-            Runtime::with_resident_memory(None, keep_resident).unwrap();
-        let compiled: Compiled<NullHost> = tokio
-            .block_on(runtime.compile(bytes.clone(), "bench"))
-            .unwrap();
-        let site = CallSite {
-            plugin: "hostile".into(),
-            hook: "validate".into(),
-        };
-        let mut samples: Vec<std::time::Duration> = (0..25_000)
-            .map(|_| {
-                let started = std::time::Instant::now();
-                black_box(invoke_validate(&tokio, &runtime, &compiled, &site, &event));
-                started.elapsed()
-            })
-            .skip(5_000)
-            .collect();
+    let site = CallSite {
+        plugin: "hostile".into(),
+        hook: "validate".into(),
+    };
+    let mut variants: Vec<(
+        MemoryReset,
+        Runtime<NullHost>,
+        Compiled<NullHost>,
+        Vec<Duration>,
+    )> = [false, true]
+        .into_iter()
+        .flat_map(|pagemap_scan| {
+            [0, 64 << 10, 256 << 10, 512 << 10, 1 << 20, 2 << 20]
+                .into_iter()
+                .map(move |keep_resident| MemoryReset {
+                    keep_resident,
+                    pagemap_scan,
+                })
+        })
+        .map(|reset| {
+            let runtime: Runtime<NullHost> = Runtime::with_memory_reset(None, reset).unwrap();
+            let compiled = tokio
+                .block_on(runtime.compile(bytes.clone(), "bench"))
+                .unwrap();
+            for _ in 0..2_000 {
+                invoke_validate(&tokio, &runtime, &compiled, &site, &event);
+            }
+            (reset, runtime, compiled, Vec::new())
+        })
+        .collect();
+    for _round in 0..10 {
+        for (_, runtime, compiled, samples) in &mut variants {
+            for _ in 0..2_000 {
+                let started = Instant::now();
+                black_box(invoke_validate(&tokio, runtime, compiled, &site, &event));
+                samples.push(started.elapsed());
+            }
+        }
+    }
+    for (reset, _, _, samples) in &mut variants {
         samples.sort();
-        let at = |q: f64| quantile(&samples, q);
         eprintln!(
-            "trivial validate, {:>4} KiB kept resident: p50 {:?}, p90 {:?}, p99 {:?}",
-            keep_resident >> 10,
-            at(0.50),
-            at(0.90),
-            at(0.99)
+            "trivial validate, {:>4} KiB kept resident, pagemap scan {:>5}: p50 {:?}, p90 {:?}, p99 {:?}",
+            reset.keep_resident >> 10,
+            reset.pagemap_scan,
+            quantile(samples, 0.50),
+            quantile(samples, 0.90),
+            quantile(samples, 0.99)
         );
     }
 }
@@ -214,8 +231,8 @@ fn plugins(c: &mut Criterion) {
         previous: None,
         actor: "bench".into(),
     };
-    if std::env::var_os("XRM_BENCH_RESIDENT_SWEEP").is_some() {
-        resident_memory_sweep(&trivial);
+    if std::env::var_os("XRM_BENCH_RESET_SWEEP").is_some() {
+        memory_reset_sweep(&trivial);
     }
     validate_bench(
         c,

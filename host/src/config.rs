@@ -219,6 +219,10 @@ pub struct ServeArgs {
     #[arg(long, env = "XRM_JOB_RETRY_MAX_MS", value_name = "MS")]
     pub job_retry_max_ms: Option<u64>,
 
+    /// After-change and schedule deliveries this host runs at once [default: 16]
+    #[arg(long, env = "XRM_JOB_CONCURRENCY", value_name = "N")]
+    pub job_concurrency: Option<u32>,
+
     /// Log format on stderr [default: human]
     #[arg(long, env = "XRM_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
@@ -284,6 +288,7 @@ struct FileConfig {
     job_max_attempts: Option<u32>,
     job_retry_base_ms: Option<u64>,
     job_retry_max_ms: Option<u64>,
+    job_concurrency: Option<u32>,
     log_format: Option<LogFormat>,
     log: Option<String>,
     max_body_bytes: Option<usize>,
@@ -449,6 +454,10 @@ fn job_settings(args: &ServeArgs, file: &FileConfig) -> crate::service::JobSetti
             .or(file.job_retry_max_ms)
             .map_or(defaults.retry_max, Duration::from_millis)
             .max(retry_base),
+        concurrency: args
+            .job_concurrency
+            .or(file.job_concurrency)
+            .map_or(defaults.concurrency, |n| n.clamp(1, 256) as usize),
         ..defaults
     }
 }

@@ -14,7 +14,7 @@ pub use self::contents::PackageContents;
 pub use self::host_api::{BoxFuture, HostApi, HostCallError, QueryArgs};
 pub use self::manifest::{Hook, Limits, Manifest, PluginManifest};
 pub use self::package::PackageFiles;
-pub use self::runtime::{CallSite, Compiled, MAX_OUTPUT_BYTES, Runtime};
+pub use self::runtime::{CallSite, Compiled, MAX_OUTPUT_BYTES, MemoryReset, Runtime};
 
 /// The store of one invocation, as an export call sees it.
 pub type InvocationStore<H> = wasmtime::Store<self::host_api::Invocation<H>>;

@@ -7,7 +7,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use wasmtime::component::{Component, HasSelf, Linker};
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
+use wasmtime::{
+    Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store,
+};
 use wasmtime::{StoreLimits, StoreLimitsBuilder};
 
 use super::bindings::{self, PluginPre};
@@ -27,6 +29,25 @@ const INSTANCE_SLOTS: u32 = 256;
 /// pages a typical plugin dirtied is cheaper than returning them to the kernel and faulting them
 /// in again on the next call (measured in BENCHMARKS.md).
 pub const MEMORY_KEEP_RESIDENT: usize = 512 * 1024;
+/// How a memory slot is made clean for the next instance.
+#[derive(Debug, Clone, Copy)]
+pub struct MemoryReset {
+    /// Bytes of the slot kept resident (reset in place) rather than returned to the kernel.
+    pub keep_resident: usize,
+    /// Ask the kernel which pages the instance dirtied (`PAGEMAP_SCAN`, Linux 6.7+) and reset
+    /// only those; without it, all `keep_resident` bytes are reset on every release.
+    pub pagemap_scan: bool,
+}
+
+impl Default for MemoryReset {
+    fn default() -> Self {
+        MemoryReset {
+            keep_resident: MEMORY_KEEP_RESIDENT,
+            pagemap_scan: true,
+        }
+    }
+}
+
 /// One epoch tick; deadlines are counted in ticks.
 const TICK: Duration = Duration::from_millis(1);
 
@@ -60,14 +81,14 @@ pub struct CallSite {
 impl<H: HostApi> Runtime<H> {
     /// `cache_dir`: where compiled code is kept across restarts (`None`: compile every time).
     pub fn new(cache_dir: Option<PathBuf>) -> Result<Runtime<H>, String> {
-        Self::with_resident_memory(cache_dir, MEMORY_KEEP_RESIDENT)
+        Self::with_memory_reset(cache_dir, MemoryReset::default())
     }
 
-    /// [`Runtime::new`] keeping `keep_resident` bytes of each memory slot resident between
-    /// instances; the plugin benchmark compares values of it.
-    pub fn with_resident_memory(
+    /// [`Runtime::new`] with another way of resetting memory slots between instances; the
+    /// plugin benchmark compares them.
+    pub fn with_memory_reset(
         cache_dir: Option<PathBuf>,
-        keep_resident: usize,
+        reset: MemoryReset,
     ) -> Result<Runtime<H>, String> {
         let mut pool = PoolingAllocationConfig::default();
         pool.total_component_instances(INSTANCE_SLOTS)
@@ -76,8 +97,13 @@ impl<H: HostApi> Runtime<H> {
             .total_tables(INSTANCE_SLOTS * 4)
             .total_stacks(INSTANCE_SLOTS)
             .max_memory_size((MAX_MEMORY_MB * 1024 * 1024) as usize)
-            .linear_memory_keep_resident(keep_resident)
-            .table_keep_resident(64 * 1024);
+            .linear_memory_keep_resident(reset.keep_resident)
+            .table_keep_resident(64 * 1024)
+            .pagemap_scan(if reset.pagemap_scan {
+                Enabled::Auto
+            } else {
+                Enabled::No
+            });
         let mut config = Config::new();
         config
             .wasm_component_model(true)

@@ -18,12 +18,13 @@ use tokio::task::JoinSet;
 use super::App;
 use super::hooks::Subject;
 use super::plugin_host::Writes;
+use super::plugins::WorkspacePlugins;
 use crate::error::{Error, Result};
 use crate::plugin::bindings::types as wit;
 use crate::plugin::manifest::MAX_DEADLINE_MS;
 use crate::plugin::{FailureKind, Hook};
 use crate::store::Actor;
-use crate::store::{ClaimedJob, NewJob, Tx};
+use crate::store::{ClaimedJob, NewJob, RecordChange, Tx};
 
 /// How deliveries are retried and run; `xrm serve` reads them from its settings.
 #[derive(Debug, Clone, Copy)]
@@ -36,7 +37,7 @@ pub struct JobSettings {
     pub retry_max: Duration,
     /// How often an idle worker looks for due deliveries (other hosts' changes, retries).
     pub poll: Duration,
-    /// Deliveries one host runs at once.
+    /// Deliveries one host runs at once; the worker claims up to this many in one write.
     pub concurrency: usize,
     /// After-change hooks whose writes raise events that reach after-change hooks again are
     /// cut off at this depth, so two plugins cannot ping-pong forever.
@@ -50,7 +51,7 @@ impl Default for JobSettings {
             retry_base: Duration::from_secs(2),
             retry_max: Duration::from_secs(3600),
             poll: Duration::from_millis(500),
-            concurrency: 4,
+            concurrency: 16,
             max_depth: 8,
         }
     }
@@ -83,60 +84,80 @@ impl App {
     /// each record change it journaled. `depth`: how many after-change deliveries led to this
     /// transaction (0 for a request).
     pub(super) async fn commit(&self, mut tx: Tx, workspace: &str, depth: i64) -> Result<()> {
-        let changes = tx.changes().to_vec();
         let mut enqueued = false;
-        if !changes.is_empty() {
+        if !tx.changes().is_empty() {
             let plugins = self.workspace_plugins(workspace).await?;
-            let now = crate::clock::now();
-            for change in changes {
-                let (hook, operation) = match (&change.before, &change.after) {
-                    (None, Some(_)) => (Hook::AfterCreate, "create"),
-                    (Some(_), Some(_)) => (Hook::AfterUpdate, "update"),
-                    (Some(_), None) => (Hook::AfterDelete, "delete"),
-                    (None, None) => continue,
-                };
-                let subscribers = plugins.subscribed(&change.entity_type, hook);
-                if subscribers.is_empty() {
-                    continue;
-                }
-                if depth >= self.jobs.max_depth {
-                    tracing::warn!(
-                        entity_type = %change.entity_type, id = %change.id, depth,
-                        "after-change hooks nested too deep; this change's deliveries are not made"
-                    );
-                    continue;
-                }
-                let event = serde_json::to_string(&StoredEvent {
-                    entity_type: change.entity_type.clone(),
-                    operation: operation.to_owned(),
-                    id: change.id.clone(),
-                    record: change.after.as_ref().map(super::record_text),
-                    previous: change.before.as_ref().map(super::record_text),
-                    actor: change.actor.recorded(),
-                })
-                .expect("an event serialises");
-                for plugin in subscribers {
-                    tx.insert_job(&NewJob {
-                        id: uuid::Uuid::now_v7().to_string(),
-                        workspace: workspace.to_owned(),
-                        package: plugin.package.clone(),
-                        plugin: plugin.manifest.name.clone(),
-                        hook: hook.as_str().to_owned(),
-                        event: event.clone(),
-                        depth,
-                        run_after: now.clone(),
-                        now: now.clone(),
-                    })
-                    .await?;
-                    enqueued = true;
-                }
+            let jobs: Vec<NewJob> = tx
+                .changes()
+                .iter()
+                .flat_map(|change| self.deliveries(&plugins, change, depth))
+                .collect();
+            for job in &jobs {
+                tx.insert_job(job).await?;
             }
+            enqueued = !jobs.is_empty();
         }
         tx.commit().await?;
         if enqueued {
             self.plugins.wake.notify_one();
         }
         Ok(())
+    }
+
+    /// The deliveries one record change owes its after-* subscribers, for the transaction that
+    /// makes the change to write. `depth`: how many after-change deliveries led to it.
+    pub(super) fn deliveries(
+        &self,
+        plugins: &WorkspacePlugins,
+        change: &RecordChange,
+        depth: i64,
+    ) -> Vec<NewJob> {
+        let (hook, operation) = match (&change.before, &change.after) {
+            (None, Some(_)) => (Hook::AfterCreate, "create"),
+            (Some(_), Some(_)) => (Hook::AfterUpdate, "update"),
+            (Some(_), None) => (Hook::AfterDelete, "delete"),
+            (None, None) => return Vec::new(),
+        };
+        let subscribers = plugins.subscribed(&change.entity_type, hook);
+        if subscribers.is_empty() {
+            return Vec::new();
+        }
+        if depth >= self.jobs.max_depth {
+            tracing::warn!(
+                entity_type = %change.entity_type, id = %change.id, depth,
+                "after-change hooks nested too deep; this change's deliveries are not made"
+            );
+            return Vec::new();
+        }
+        let event = serde_json::to_string(&StoredEvent {
+            entity_type: change.entity_type.clone(),
+            operation: operation.to_owned(),
+            id: change.id.clone(),
+            record: change.after.as_ref().map(super::record_text),
+            previous: change.before.as_ref().map(super::record_text),
+            actor: change.actor.recorded(),
+        })
+        .expect("an event serialises");
+        let now = crate::clock::now();
+        subscribers
+            .into_iter()
+            .map(|plugin| NewJob {
+                id: uuid::Uuid::now_v7().to_string(),
+                workspace: change.workspace.clone(),
+                package: plugin.package.clone(),
+                plugin: plugin.manifest.name.clone(),
+                hook: hook.as_str().to_owned(),
+                event: event.clone(),
+                depth,
+                run_after: now.clone(),
+                now: now.clone(),
+            })
+            .collect()
+    }
+
+    /// Tells this host's delivery worker that deliveries were committed.
+    pub(super) fn wake_deliveries(&self) {
+        self.plugins.wake.notify_one();
     }
 
     /// Delivers due jobs until the process ends: claims as many as there are free slots and runs
@@ -146,7 +167,9 @@ impl App {
         loop {
             while running.try_join_next().is_some() {}
             let free = self.jobs.concurrency.saturating_sub(running.len());
-            if free > 0 {
+            // A claim is a write: refill when half the slots are free, not after every
+            // delivery, so claims stay few when the outbox is busy.
+            if free > 0 && (running.is_empty() || free * 2 >= self.jobs.concurrency) {
                 match self.claim_due(free as i64).await {
                     Ok(jobs) => {
                         for job in jobs {
@@ -346,12 +369,22 @@ impl App {
             );
             return Ok(Delivery::Failed(reason));
         }
-        let mut tx = match host.tx {
-            Some(tx) => tx,
-            None => self.store.begin().await?,
-        };
-        tx.delete_job(&job.workspace, &job.id).await?;
-        self.commit(tx, &job.workspace, job.depth + 1).await?;
+        match host.tx {
+            Some(mut tx) => {
+                tx.delete_job(&job.workspace, &job.id).await?;
+                self.commit(tx, &job.workspace, job.depth + 1).await?;
+            }
+            // Nothing else to commit: the removal shares a group commit with other writes.
+            None => {
+                let (workspace, id) = (job.workspace.clone(), job.id.clone());
+                self.store
+                    .write(move |tx| {
+                        let (workspace, id) = (workspace.clone(), id.clone());
+                        Box::pin(async move { tx.delete_job(&workspace, &id).await })
+                    })
+                    .await?;
+            }
+        }
         Ok(Delivery::Done)
     }
 

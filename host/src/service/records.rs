@@ -79,8 +79,11 @@ impl App {
         actor: &Actor,
     ) -> Result<StoredRecord> {
         let plugins = self.workspace_plugins(workspace).await?;
-        // Before-create hooks need the transaction; after-create deliveries are written in it.
-        if plugins.hooks_on(type_name, &[Hook::BeforeCreate, Hook::AfterCreate]) {
+        // Before-create hooks need the transaction; so do after-create deliveries where writes
+        // are not grouped (PostgreSQL): they are written in the record's own transaction.
+        let after_hooks = plugins.hooks_on(type_name, &[Hook::AfterCreate]);
+        let grouped = self.store.dialect() == Dialect::Sqlite;
+        if plugins.hooks_on(type_name, &[Hook::BeforeCreate]) || (after_hooks && !grouped) {
             return self
                 .create_with_plugins(&plugins, workspace, type_name, body, actor)
                 .await;
@@ -97,19 +100,40 @@ impl App {
                 prepare_new(&entity_type, &body)?
             };
 
-            // The fast path: one guarded INSERT in a group commit (SQLite).
+            // The fast path: one guarded INSERT in a group commit (SQLite), with the record's
+            // after-create deliveries chained to it.
             let record = new_stored_record(&entity_type, &new, actor);
+            let deliveries = if after_hooks {
+                let change = RecordChange {
+                    workspace: workspace.to_owned(),
+                    entity_type: record.entity_type.clone(),
+                    id: record.id.clone(),
+                    actor: actor.clone(),
+                    before: None,
+                    after: Some(record.clone()),
+                };
+                self.deliveries(&plugins, &change, 0)
+            } else {
+                Vec::new()
+            };
             let command = InsertCommand {
                 workspace: workspace.to_owned(),
                 search: search_text(&entity_type, &new.data),
                 type_version: entity_type.version,
                 lookups: lookup_targets(&entity_type, &new.data),
                 audited_as: Some(actor.clone()),
+                deliveries,
                 record,
             };
             let record = command.record.clone();
+            let delivering = !command.deliveries.is_empty();
             match self.store.try_insert_grouped(command).await {
-                Ok(true) => return Ok(record),
+                Ok(true) => {
+                    if delivering {
+                        self.wake_deliveries();
+                    }
+                    return Ok(record);
+                }
                 Ok(false) => {}
                 Err(error) => {
                     return Err(write_conflict(
@@ -119,6 +143,13 @@ impl App {
                         self.store.dialect(),
                     ));
                 }
+            }
+            // A guard failed: the transactional path says precisely what is wrong, and writes
+            // the deliveries if the record is written after all.
+            if after_hooks {
+                return self
+                    .create_with_plugins(&plugins, workspace, type_name, body, actor)
+                    .await;
             }
 
             // The transactional path: checks lookups one by one to say precisely what is wrong.

@@ -133,36 +133,35 @@ async fn run_together(
     let mut tx = begin(pool).await?;
     let mut results = Vec::with_capacity(batch.len());
     let mut inserts = SqlBuilder::new(Dialect::Sqlite);
-    let mut pending_inserts = 0_u64;
+    let mut pending_rows = 0_u64;
     for write in batch {
         match write {
             Write::Insert { command, .. } => {
                 push_guarded_insert(&mut inserts, command);
                 inserts.push("; ");
-                pending_inserts += 1;
+                pending_rows += command.rows();
                 results.push(None);
             }
             Write::Job { run, .. } => {
-                flush_inserts(&mut tx, &mut inserts, &mut pending_inserts).await?;
+                flush_inserts(&mut tx, &mut inserts, &mut pending_rows).await?;
                 results.push(Some(run(&mut tx).await?));
             }
         }
     }
-    flush_inserts(&mut tx, &mut inserts, &mut pending_inserts).await?;
+    flush_inserts(&mut tx, &mut inserts, &mut pending_rows).await?;
     tx.commit().await?;
     Ok(results)
 }
 
-/// Runs the queued inserts as one statement list; each writes three rows (record, text index,
-/// audit entry), so fewer rows means a guard failed somewhere and the batch must be retried
-/// one by one.
+/// Runs the queued inserts as one statement list; `pending` rows are expected (see
+/// [`InsertCommand::rows`]), so fewer means a guard failed somewhere and the batch must be
+/// retried one by one.
 async fn flush_inserts(tx: &mut Tx, inserts: &mut SqlBuilder, pending: &mut u64) -> Result<()> {
     if *pending == 0 {
         return Ok(());
     }
     let sql = std::mem::replace(inserts, SqlBuilder::new(Dialect::Sqlite));
-    let expected = 3 * *pending;
-    *pending = 0;
+    let expected = std::mem::take(pending);
     let written = tx.execute(sql).await?;
     if written == expected {
         Ok(())
@@ -184,7 +183,8 @@ async fn run_insert_alone(pool: &SqlitePool, command: &InsertCommand) -> Result<
     let mut tx = begin(pool).await?;
     let mut sql = SqlBuilder::new(Dialect::Sqlite);
     push_guarded_insert(&mut sql, command);
-    if tx.execute(sql).await? == 0 {
+    if tx.execute(sql).await? != command.rows() {
+        // A guard failed: the rollback on drop undoes whatever the chain wrote.
         return Ok(false);
     }
     tx.commit().await?;

@@ -379,22 +379,7 @@ impl Tx {
     /// Writes a delivery; it becomes visible to workers when the transaction commits.
     pub async fn insert_job(&mut self, job: &NewJob) -> Result<()> {
         let mut sql = SqlBuilder::new(self.dialect());
-        sql.push("INSERT INTO plugin_jobs (id, workspace_id, package, plugin, hook, event, depth, run_after, created_at, updated_at) VALUES (")
-            .bind(text(&job.id));
-        for value in [
-            text(&job.workspace),
-            text(&job.package),
-            text(&job.plugin),
-            text(&job.hook),
-            text(&job.event),
-            SqlValue::Int(job.depth),
-            text(&job.run_after),
-            text(&job.now),
-            text(&job.now),
-        ] {
-            sql.push(", ").bind(value);
-        }
-        sql.push(")");
+        push_job_insert(&mut sql, job, "");
         self.execute(sql).await.map(drop)
     }
 
@@ -493,4 +478,25 @@ impl Tx {
             ))),
         }
     }
+}
+
+/// Appends the INSERT of one delivery, its values selected under `condition` (SQL text, may be
+/// empty) so a group commit can chain it to the write that raised it.
+pub(super) fn push_job_insert(sql: &mut SqlBuilder, job: &NewJob, condition: &str) {
+    sql.push("INSERT INTO plugin_jobs (id, workspace_id, package, plugin, hook, event, depth, run_after, created_at, updated_at) SELECT ")
+        .bind(text(&job.id));
+    for value in [
+        text(&job.workspace),
+        text(&job.package),
+        text(&job.plugin),
+        text(&job.hook),
+        text(&job.event),
+        SqlValue::Int(job.depth),
+        text(&job.run_after),
+        text(&job.now),
+        text(&job.now),
+    ] {
+        sql.push(", ").bind(value);
+    }
+    sql.push(condition);
 }

@@ -39,6 +39,16 @@ pub struct InsertCommand {
     /// Who creates it, for the audit entry written with it; `None` inside a [`Tx`], whose
     /// journal writes the entry at commit.
     pub audited_as: Option<super::Actor>,
+    /// The after-create deliveries of the new record, written with it or not at all.
+    pub deliveries: Vec<super::NewJob>,
+}
+
+impl InsertCommand {
+    /// The rows the command writes when its guards hold: the record, its text index entry,
+    /// the audit entry and the deliveries. Fewer means a guard failed and nothing may commit.
+    pub(super) fn rows(&self) -> u64 {
+        2 + u64::from(self.audited_as.is_some()) + self.deliveries.len() as u64
+    }
 }
 
 /// Appends the record's column values: id, workspace, type, version, data, timestamps, actors.
@@ -111,6 +121,11 @@ pub(super) fn push_guarded_insert(sql: &mut SqlBuilder, command: &InsertCommand)
             &command.workspace,
             &super::AuditEntry::of_record_change(&change),
         );
+    }
+    // Each statement of the chain writes one row only if the one before did.
+    for job in &command.deliveries {
+        sql.push("; ");
+        super::jobs::push_job_insert(sql, job, " WHERE changes() = 1");
     }
 }
 
@@ -215,6 +230,7 @@ impl Tx {
                     type_version,
                     lookups: Vec::new(),
                     audited_as: None,
+                    deliveries: Vec::new(),
                 };
                 push_guarded_insert(&mut sql, &command);
             }
