@@ -26,7 +26,9 @@ pub fn validate(event: &RecordEvent) -> Vec<FieldError> {
         return Vec::new();
     };
     let mut errors = Vec::new();
-    let statement = str_field(record, "statement").map(str::trim).unwrap_or_default();
+    let statement = str_field(record, "statement")
+        .map(str::trim)
+        .unwrap_or_default();
     if str_field(record, "grounds") == Some("other") && statement.is_empty() {
         errors.push(FieldError::new(
             "/statement",
@@ -63,7 +65,9 @@ pub fn validate(event: &RecordEvent) -> Vec<FieldError> {
             errors.push(FieldError::new(
                 &format!("/{field}"),
                 "fixed-at-filing",
-                format!("{field} is fixed when the appeal is filed; withdraw it and file a new one"),
+                format!(
+                    "{field} is fixed when the appeal is filed; withdraw it and file a new one"
+                ),
             ));
         }
     }
@@ -148,7 +152,11 @@ fn file(record: &Value) -> Result<Option<Value>, Refusal> {
 
 /// Why an appeal filed at `filed_at` is outside the window of `window_days` after the
 /// violation's issue, or `None` when it is inside (or a timestamp is the schema's to report).
-pub fn window_error(violation: &Value, filed_at: Option<&str>, window_days: i64) -> Option<FieldError> {
+pub fn window_error(
+    violation: &Value,
+    filed_at: Option<&str>,
+    window_days: i64,
+) -> Option<FieldError> {
     let issued_text = str_field(violation, "issued_at")?;
     let (issued, filed) = (Instant::parse(issued_text)?, Instant::parse(filed_at?)?);
     let ticket = name_of(violation, "ticket_number");
@@ -195,7 +203,9 @@ pub fn decide(request: &ActionRequest) -> Result<Value, Refusal> {
     let reason = str_field(input, "reason")
         .map(str::trim)
         .filter(|r| !r.is_empty())
-        .ok_or_else(|| Refusal::field("/reason", "minLength", "say why the appeal is decided so"))?;
+        .ok_or_else(|| {
+            Refusal::field("/reason", "minLength", "say why the appeal is decided so")
+        })?;
     let appeal = host::get_record(APPEAL, &request.id)
         .map_err(|e| host_failed("read the appeal", e))?
         .ok_or_else(|| Refusal::Conflict(format!("appeal {} does not exist", request.id)))?;
@@ -226,12 +236,16 @@ pub fn decide(request: &ActionRequest) -> Result<Value, Refusal> {
         "decided_by": request.actor,
     });
     if decision == "reduced" {
-        let amount = number_field(input, "new_amount").map(cents).unwrap_or_default();
+        let amount = number_field(input, "new_amount")
+            .map(cents)
+            .unwrap_or_default();
         if amount <= 0.0 || amount >= fine {
             return Err(Refusal::field(
                 "/new_amount",
                 "reduce-below-fine",
-                format!("a reduced fine is more than 0 and less than the fine of {ticket}, {fine:.2}; to waive it, cancel"),
+                format!(
+                    "a reduced fine is more than 0 and less than the fine of {ticket}, {fine:.2}; to waive it, cancel"
+                ),
             ));
         }
         violation_patch["fine_amount"] = json!(amount);
@@ -288,7 +302,9 @@ mod tests {
     }
 
     fn host_with(config: Value, violations: Vec<Value>, appeals: Vec<Value>) -> TestHandle {
-        let mut host = TestHost::new().with_now(NOW).with_config(config_with(config));
+        let mut host = TestHost::new()
+            .with_now(NOW)
+            .with_config(config_with(config));
         for record in violations {
             host = host.with_record(VIOLATION, record);
         }
@@ -313,15 +329,25 @@ mod tests {
     fn the_appeal_window_is_counted_from_the_issue() {
         let ticket = violation(json!({}));
         let error = window_error(&ticket, Some("2026-11-29T09:00:00Z"), 28).unwrap();
-        assert_eq!((error.path.as_str(), error.keyword.as_str()), ("/filed_at", "appeal-window"));
+        assert_eq!(
+            (error.path.as_str(), error.keyword.as_str()),
+            ("/filed_at", "appeal-window")
+        );
         assert_eq!(
             error.message,
             "appeals against PV-00000001 had to be filed within 28 days of its issue at \
              2026-11-01T09:00:00.000000Z, that is before 2026-11-29T09:00:00.000000Z; this one is \
              filed at 2026-11-29T09:00:00.000000Z"
         );
-        assert_eq!(window_error(&ticket, Some("2026-11-29T08:59:59.999999Z"), 28), None);
-        assert_eq!(window_error(&ticket, Some("2026-11-29T10:59:59+02:00"), 28), None, "08:59:59Z");
+        assert_eq!(
+            window_error(&ticket, Some("2026-11-29T08:59:59.999999Z"), 28),
+            None
+        );
+        assert_eq!(
+            window_error(&ticket, Some("2026-11-29T10:59:59+02:00"), 28),
+            None,
+            "08:59:59Z"
+        );
         assert!(window_error(&ticket, Some("2026-11-29T09:00:00Z"), 30).is_none());
         let early = window_error(&ticket, Some("2026-10-31T09:00:00Z"), 28).unwrap();
         assert_eq!(early.keyword, "filed-before-issue");
@@ -334,30 +360,61 @@ mod tests {
         let event = new_appeal(json!({"filed_at": null}));
         let stored = before_change(&event).unwrap().unwrap();
         assert_eq!(stored["filed_at"], NOW);
-        assert_eq!(test.record(VIOLATION, VIOLATION_ID).unwrap()["status"], "appealed");
+        assert_eq!(
+            test.record(VIOLATION, VIOLATION_ID).unwrap()["status"],
+            "appealed"
+        );
     }
 
     #[test]
     fn a_late_appeal_is_refused_by_the_workspace_s_window() {
         let late = json!({"filed_at": "2026-11-30T09:00:00Z"});
         let test = host_with(json!({}), vec![violation(json!({}))], vec![]);
-        assert_eq!(refused_at(before_change(&new_appeal(late.clone()))), ("/filed_at".into(), "appeal-window".into()));
-        assert_eq!(test.record(VIOLATION, VIOLATION_ID).unwrap()["version"], 1, "no write");
+        assert_eq!(
+            refused_at(before_change(&new_appeal(late.clone()))),
+            ("/filed_at".into(), "appeal-window".into())
+        );
+        assert_eq!(
+            test.record(VIOLATION, VIOLATION_ID).unwrap()["version"],
+            1,
+            "no write"
+        );
         // Another workspace allows 35 days.
-        let test = host_with(json!({"parking": {"appeal_window_days": 35}}), vec![violation(json!({}))], vec![]);
+        let test = host_with(
+            json!({"parking": {"appeal_window_days": 35}}),
+            vec![violation(json!({}))],
+            vec![],
+        );
         assert!(before_change(&new_appeal(late)).is_ok());
-        assert_eq!(test.record(VIOLATION, VIOLATION_ID).unwrap()["status"], "appealed");
+        assert_eq!(
+            test.record(VIOLATION, VIOLATION_ID).unwrap()["status"],
+            "appealed"
+        );
     }
 
     #[test]
     fn only_one_appeal_is_open_per_violation() {
-        let test = host_with(json!({}), vec![violation(json!({"status": "appealed"}))], vec![appeal(json!({}))]);
+        let test = host_with(
+            json!({}),
+            vec![violation(json!({"status": "appealed"}))],
+            vec![appeal(json!({}))],
+        );
         let second = new_appeal(json!({"id": "0194f7a2-0000-7000-8000-0000000000b2"}));
-        assert_eq!(refused_at(before_change(&second)), ("/violation_id".into(), "one-open-appeal".into()));
+        assert_eq!(
+            refused_at(before_change(&second)),
+            ("/violation_id".into(), "one-open-appeal".into())
+        );
         assert_eq!(test.record(VIOLATION, VIOLATION_ID).unwrap()["version"], 1);
         // Decided before: the violation is no longer appealable.
-        let _test = host_with(json!({}), vec![violation(json!({"status": "upheld"}))], vec![appeal(json!({"status": "decided"}))]);
-        assert_eq!(refused_at(before_change(&second)), ("/violation_id".into(), "not-appealable".into()));
+        let _test = host_with(
+            json!({}),
+            vec![violation(json!({"status": "upheld"}))],
+            vec![appeal(json!({"status": "decided"}))],
+        );
+        assert_eq!(
+            refused_at(before_change(&second)),
+            ("/violation_id".into(), "not-appealable".into())
+        );
         // A violation that does not exist is the host's lookup check to report.
         let _test = host_with(json!({}), vec![], vec![]);
         assert!(before_change(&second).unwrap().is_some());
@@ -365,26 +422,61 @@ mod tests {
 
     #[test]
     fn withdrawing_returns_the_violation_to_issued() {
-        let test = host_with(json!({}), vec![violation(json!({"status": "appealed"}))], vec![appeal(json!({}))]);
-        let event = RecordEvent::update(APPEAL, appeal(json!({})), appeal(json!({"status": "withdrawn"})));
+        let test = host_with(
+            json!({}),
+            vec![violation(json!({"status": "appealed"}))],
+            vec![appeal(json!({}))],
+        );
+        let event = RecordEvent::update(
+            APPEAL,
+            appeal(json!({})),
+            appeal(json!({"status": "withdrawn"})),
+        );
         assert_eq!(before_change(&event), Ok(None));
-        assert_eq!(test.record(VIOLATION, VIOLATION_ID).unwrap()["status"], "issued");
+        assert_eq!(
+            test.record(VIOLATION, VIOLATION_ID).unwrap()["status"],
+            "issued"
+        );
     }
 
     #[test]
     fn people_file_and_withdraw_but_only_the_action_decides() {
         let kw = |event: RecordEvent| -> Vec<(String, String)> {
-            validate(&event).into_iter().map(|e| (e.path, e.keyword)).collect()
+            validate(&event)
+                .into_iter()
+                .map(|e| (e.path, e.keyword))
+                .collect()
         };
         assert!(kw(new_appeal(json!({}))).is_empty());
-        assert_eq!(kw(new_appeal(json!({"grounds": "other", "statement": "  "}))), [("/statement".into(), "statement-required".into())]);
-        assert_eq!(kw(new_appeal(json!({"decision": "cancelled"}))), [("/decision".into(), "use-decide-action".into())]);
-        assert_eq!(kw(new_appeal(json!({"status": "withdrawn"}))), [("/status".into(), "filed-open".into())]);
+        assert_eq!(
+            kw(new_appeal(json!({"grounds": "other", "statement": "  "}))),
+            [("/statement".into(), "statement-required".into())]
+        );
+        assert_eq!(
+            kw(new_appeal(json!({"decision": "cancelled"}))),
+            [("/decision".into(), "use-decide-action".into())]
+        );
+        assert_eq!(
+            kw(new_appeal(json!({"status": "withdrawn"}))),
+            [("/status".into(), "filed-open".into())]
+        );
         let open = appeal(json!({}));
-        let update = |fields: Value| RecordEvent::update(APPEAL, open.clone(), with(open.clone(), fields));
-        assert_eq!(kw(update(json!({"status": "decided"}))), [("/status".into(), "use-decide-action".into())]);
-        assert_eq!(kw(update(json!({"filed_at": "2026-11-11T00:00:00Z"}))), [("/filed_at".into(), "fixed-at-filing".into())]);
-        assert!(kw(update(json!({"status": "withdrawn", "statement": "paid instead"}))).is_empty());
+        let update =
+            |fields: Value| RecordEvent::update(APPEAL, open.clone(), with(open.clone(), fields));
+        assert_eq!(
+            kw(update(json!({"status": "decided"}))),
+            [("/status".into(), "use-decide-action".into())]
+        );
+        assert_eq!(
+            kw(update(json!({"filed_at": "2026-11-11T00:00:00Z"}))),
+            [("/filed_at".into(), "fixed-at-filing".into())]
+        );
+        assert!(
+            kw(update(
+                json!({"status": "withdrawn", "statement": "paid instead"})
+            ))
+            .is_empty()
+        );
     }
 
     fn request(input: Value) -> ActionRequest {
@@ -399,50 +491,114 @@ mod tests {
 
     #[test]
     fn a_reduction_lowers_the_fine_and_sets_a_new_due_date() {
-        let test = host_with(json!({"parking": {"payment_days_after_decision": 10}}),
-                             vec![violation(json!({"status": "appealed"}))], vec![appeal(json!({}))]);
-        let output = decide(&request(json!({"decision": "reduced", "new_amount": 25.504, "reason": " sign partly hidden "}))).unwrap();
+        let test = host_with(
+            json!({"parking": {"payment_days_after_decision": 10}}),
+            vec![violation(json!({"status": "appealed"}))],
+            vec![appeal(json!({}))],
+        );
+        let output = decide(&request(
+            json!({"decision": "reduced", "new_amount": 25.504, "reason": " sign partly hidden "}),
+        ))
+        .unwrap();
         assert_eq!(output["violation_status"], "reduced");
         assert_eq!(output["fine_amount"], 25.5);
         assert_eq!(output["due_date"], "2026-12-03");
         let stored = test.record(APPEAL, APPEAL_ID).unwrap();
         assert_eq!(
-            (stored["status"].clone(), stored["decision"].clone(), stored["reduced_amount"].clone(),
-             stored["decision_reason"].clone(), stored["decided_at"].clone(), stored["decided_by"].clone()),
-            (json!("decided"), json!("reduced"), json!(25.5), json!("sign partly hidden"), json!(NOW), json!("user:clerk"))
+            (
+                stored["status"].clone(),
+                stored["decision"].clone(),
+                stored["reduced_amount"].clone(),
+                stored["decision_reason"].clone(),
+                stored["decided_at"].clone(),
+                stored["decided_by"].clone()
+            ),
+            (
+                json!("decided"),
+                json!("reduced"),
+                json!(25.5),
+                json!("sign partly hidden"),
+                json!(NOW),
+                json!("user:clerk")
+            )
         );
         let ticket = test.record(VIOLATION, VIOLATION_ID).unwrap();
         assert_eq!(ticket["original_fine"], 60, "the original fine is kept");
         // Decided once: a second decision is refused and changes nothing.
-        assert!(matches!(decide(&request(json!({"decision": "cancelled", "reason": "x"}))), Err(Refusal::Conflict(m)) if m.contains("decided")));
+        assert!(
+            matches!(decide(&request(json!({"decision": "cancelled", "reason": "x"}))), Err(Refusal::Conflict(m)) if m.contains("decided"))
+        );
         assert_eq!(test.record(VIOLATION, VIOLATION_ID).unwrap()["version"], 2);
     }
 
     #[test]
     fn upholding_keeps_the_fine_and_cancelling_ends_it() {
-        let test = host_with(json!({}), vec![violation(json!({"status": "appealed"}))], vec![appeal(json!({}))]);
-        let output = decide(&request(json!({"decision": "upheld", "reason": "signs are clear"}))).unwrap();
-        assert_eq!((output["violation_status"].clone(), output["fine_amount"].clone(), output["due_date"].clone()),
-                   (json!("upheld"), json!(60), json!("2026-12-07")));
-        let test2 = host_with(json!({}), vec![violation(json!({"status": "appealed"}))], vec![appeal(json!({}))]);
-        let output = decide(&request(json!({"decision": "cancelled", "reason": "valid permit shown"}))).unwrap();
+        let test = host_with(
+            json!({}),
+            vec![violation(json!({"status": "appealed"}))],
+            vec![appeal(json!({}))],
+        );
+        let output = decide(&request(
+            json!({"decision": "upheld", "reason": "signs are clear"}),
+        ))
+        .unwrap();
+        assert_eq!(
+            (
+                output["violation_status"].clone(),
+                output["fine_amount"].clone(),
+                output["due_date"].clone()
+            ),
+            (json!("upheld"), json!(60), json!("2026-12-07"))
+        );
+        let test2 = host_with(
+            json!({}),
+            vec![violation(json!({"status": "appealed"}))],
+            vec![appeal(json!({}))],
+        );
+        let output = decide(&request(
+            json!({"decision": "cancelled", "reason": "valid permit shown"}),
+        ))
+        .unwrap();
         assert_eq!(output["violation_status"], "cancelled");
         assert_eq!(output["due_date"], "2026-11-29", "no new due date");
-        assert_eq!(test2.record(APPEAL, APPEAL_ID).unwrap().get("reduced_amount"), None);
+        assert_eq!(
+            test2
+                .record(APPEAL, APPEAL_ID)
+                .unwrap()
+                .get("reduced_amount"),
+            None
+        );
         drop(test);
     }
 
     #[test]
     fn a_decision_that_does_not_fit_is_refused_and_writes_nothing() {
-        let test = host_with(json!({}), vec![violation(json!({"status": "appealed"}))], vec![appeal(json!({}))]);
+        let test = host_with(
+            json!({}),
+            vec![violation(json!({"status": "appealed"}))],
+            vec![appeal(json!({}))],
+        );
         for amount in [60.0, 75.0, 0.0, 0.004] {
-            let refused = decide(&request(json!({"decision": "reduced", "new_amount": amount, "reason": "x"})));
-            assert!(matches!(&refused, Err(Refusal::Invalid(e)) if e[0].path == "/new_amount" && e[0].keyword == "reduce-below-fine"), "{amount}: {refused:?}");
+            let refused = decide(&request(
+                json!({"decision": "reduced", "new_amount": amount, "reason": "x"}),
+            ));
+            assert!(
+                matches!(&refused, Err(Refusal::Invalid(e)) if e[0].path == "/new_amount" && e[0].keyword == "reduce-below-fine"),
+                "{amount}: {refused:?}"
+            );
         }
-        assert!(matches!(decide(&request(json!({"decision": "upheld", "reason": " "}))), Err(Refusal::Invalid(e)) if e[0].path == "/reason"));
+        assert!(
+            matches!(decide(&request(json!({"decision": "upheld", "reason": " "}))), Err(Refusal::Invalid(e)) if e[0].path == "/reason")
+        );
         assert_eq!(test.record(APPEAL, APPEAL_ID).unwrap()["version"], 1);
         assert_eq!(test.record(VIOLATION, VIOLATION_ID).unwrap()["version"], 1);
-        let _test = host_with(json!({}), vec![violation(json!({"status": "paid"}))], vec![appeal(json!({}))]);
-        assert!(matches!(decide(&request(json!({"decision": "upheld", "reason": "x"}))), Err(Refusal::Conflict(m)) if m.contains("not appealed")));
+        let _test = host_with(
+            json!({}),
+            vec![violation(json!({"status": "paid"}))],
+            vec![appeal(json!({}))],
+        );
+        assert!(
+            matches!(decide(&request(json!({"decision": "upheld", "reason": "x"}))), Err(Refusal::Conflict(m)) if m.contains("not appealed"))
+        );
     }
 }

@@ -203,19 +203,32 @@ mod tests {
     fn instants_read_offsets_and_write_the_host_form() {
         let at = |text| Instant::parse(text).unwrap().to_string();
         assert_eq!(at("2026-11-23T10:00:00Z"), "2026-11-23T10:00:00.000000Z");
-        assert_eq!(at("2026-11-23T01:30:00+02:00"), "2026-11-22T23:30:00.000000Z");
-        assert_eq!(at("2026-12-31T23:30:00.5-01:00"), "2027-01-01T00:30:00.500000Z");
+        assert_eq!(
+            at("2026-11-23T01:30:00+02:00"),
+            "2026-11-22T23:30:00.000000Z"
+        );
+        assert_eq!(
+            at("2026-12-31T23:30:00.5-01:00"),
+            "2027-01-01T00:30:00.500000Z"
+        );
         let instant = Instant::parse("2026-11-23T01:30:00+02:00").unwrap();
         assert_eq!(instant.date().to_string(), "2026-11-22");
         assert_eq!(
             instant.plus_days(28).to_string(),
             "2026-12-20T23:30:00.000000Z"
         );
-        for bad in ["2026-11-23", "2026-11-23T10:00:00", "2026-11-23T24:00:00Z", "x"] {
+        for bad in [
+            "2026-11-23",
+            "2026-11-23T10:00:00",
+            "2026-11-23T24:00:00Z",
+            "x",
+        ] {
             assert_eq!(Instant::parse(bad), None, "{bad}");
         }
         assert_eq!(
-            Date::today("2026-11-23T23:59:59.999999Z").unwrap().to_string(),
+            Date::today("2026-11-23T23:59:59.999999Z")
+                .unwrap()
+                .to_string(),
             "2026-11-23"
         );
     }

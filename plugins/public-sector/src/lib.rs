@@ -214,7 +214,11 @@ mod tests {
             name: "nightly".into(),
             fired_at: "2026-11-23T00:00:00.000000Z".into(),
         };
-        assert!(PublicSector::schedule(&event).unwrap_err().contains("nightly"));
+        assert!(
+            PublicSector::schedule(&event)
+                .unwrap_err()
+                .contains("nightly")
+        );
         let request = ReportRequest {
             name: "nope".into(),
             parameters: json!({}),
@@ -290,7 +294,10 @@ mod tests {
             "../../../entity-schemas/parking_violation.json"
         ))
         .unwrap();
-        for offence in schema["properties"]["offence_code"]["enum"].as_array().unwrap() {
+        for offence in schema["properties"]["offence_code"]["enum"]
+            .as_array()
+            .unwrap()
+        {
             let offence = offence.as_str().unwrap();
             assert!(parking::fine_for(&config, offence).is_ok(), "{offence}");
         }
@@ -298,7 +305,10 @@ mod tests {
             "../../../entity-schemas/property_tax_assessment.json"
         ))
         .unwrap();
-        for class in schema["properties"]["property_class"]["enum"].as_array().unwrap() {
+        for class in schema["properties"]["property_class"]["enum"]
+            .as_array()
+            .unwrap()
+        {
             let class = class.as_str().unwrap();
             assert!(tax::RateTable::of(&config, class).is_ok(), "{class}");
         }

@@ -172,10 +172,8 @@ pub fn before_change(event: &RecordEvent) -> Result<Option<Value>, Refusal> {
             let fine = fine_for(&config, offence).map_err(misconfigured)?;
             record["fine_amount"] = json!(fine);
         }
-        if record.get("original_fine").is_none()
-            && let Some(fine) = number_field(&record, "fine_amount")
-        {
-            record["original_fine"] = json!(fine);
+        if record.get("original_fine").is_none() && number_field(&record, "fine_amount").is_some() {
+            record["original_fine"] = record["fine_amount"].clone();
         }
         if record.get("due_date").is_none()
             && let Some(issued) = str_field(&record, "issued_at").and_then(Instant::parse)
@@ -215,12 +213,12 @@ pub fn surcharge(violation: &Value, config: &Value) -> Result<f64, String> {
 pub fn sweep() -> Result<(), String> {
     let config = host::config();
     let today = today()?;
-    let filter = format!(
-        "status in ('issued', 'upheld', 'reduced') and due_date lt '{today}'"
-    );
+    let filter = format!("status in ('issued', 'upheld', 'reduced') and due_date lt '{today}'");
     let found = host::query_records(
         VIOLATION,
-        &Query::filter(filter).order_by("due_date asc").top(SWEEP_BATCH),
+        &Query::filter(filter)
+            .order_by("due_date asc")
+            .top(SWEEP_BATCH),
     )
     .map_err(|e| format!("could not query overdue violations: {e}"))?;
     let (mut marked, mut surcharged, mut failed) = (0, 0.0, Vec::new());
@@ -244,13 +242,19 @@ pub fn sweep() -> Result<(), String> {
     if !failed.is_empty() {
         host::log(
             host::Level::Error,
-            &format!("parking-overdue could not mark {} violations: {}", failed.len(), failed.join("; ")),
+            &format!(
+                "parking-overdue could not mark {} violations: {}",
+                failed.len(),
+                failed.join("; ")
+            ),
         );
     }
     if marked > 0 {
         host::log(
             host::Level::Info,
-            &format!("parking-overdue marked {marked} violations overdue, adding {surcharged:.2} in surcharges"),
+            &format!(
+                "parking-overdue marked {marked} violations overdue, adding {surcharged:.2} in surcharges"
+            ),
         );
     }
     Ok(())
@@ -278,7 +282,9 @@ mod tests {
     }
 
     fn host_with(config: Value, records: Vec<Value>) -> TestHandle {
-        let mut host = TestHost::new().with_now(NOW).with_config(config_with(config));
+        let mut host = TestHost::new()
+            .with_now(NOW)
+            .with_config(config_with(config));
         for record in records {
             host = host.with_record(VIOLATION, record);
         }
@@ -299,18 +305,35 @@ mod tests {
         let _host = host_with(json!({"parking": {"payment_days": 21}}), vec![]);
         let record = json!({"ticket_number": "PV-00000002", "plate": "B X 1", "offence_code": "disabled_bay",
                             "issued_at": "2026-11-22T23:30:00-02:00"});
-        let filled = before_change(&RecordEvent::create(VIOLATION, record)).unwrap().unwrap();
-        assert_eq!(filled["fine_amount"], 120.0, "the default fine of disabled_bay");
+        let filled = before_change(&RecordEvent::create(VIOLATION, record))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            filled["fine_amount"], 120.0,
+            "the default fine of disabled_bay"
+        );
         assert_eq!(filled["original_fine"], 120.0);
         // 23:30-02:00 is 01:30Z on the 23rd; 21 days later.
         assert_eq!(filled["due_date"], "2026-12-14");
         assert_eq!(filled["status"], "issued");
         // What the officer wrote is kept.
-        let record = violation(json!({"original_fine": null, "due_date": "2026-12-01", "fine_amount": 75}));
-        let filled = before_change(&RecordEvent::create(VIOLATION, record)).unwrap().unwrap();
-        assert_eq!((filled["fine_amount"].clone(), filled["original_fine"].clone()), (json!(75), json!(75)));
+        let record =
+            violation(json!({"original_fine": null, "due_date": "2026-12-01", "fine_amount": 75}));
+        let filled = before_change(&RecordEvent::create(VIOLATION, record))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (
+                filled["fine_amount"].clone(),
+                filled["original_fine"].clone()
+            ),
+            (json!(75), json!(75))
+        );
         assert_eq!(filled["due_date"], "2026-12-01");
-        assert_eq!(before_change(&RecordEvent::create(VIOLATION, violation(json!({})))), Ok(None));
+        assert_eq!(
+            before_change(&RecordEvent::create(VIOLATION, violation(json!({})))),
+            Ok(None)
+        );
     }
 
     #[test]
@@ -334,77 +357,177 @@ mod tests {
     fn appeals_and_the_schedule_own_the_statuses_in_between() {
         let _host = host_with(json!({}), vec![]);
         for status in SET_BY_APPEAL {
-            assert_eq!(update(violation(json!({})), json!({"status": status})), [("/status".into(), "set-by-appeal".into())]);
+            assert_eq!(
+                update(violation(json!({})), json!({"status": status})),
+                [("/status".into(), "set-by-appeal".into())]
+            );
         }
-        assert_eq!(update(violation(json!({})), json!({"status": "overdue"})), [("/status".into(), "set-by-schedule".into())]);
-        let changed = update(violation(json!({})), json!({"fine_amount": 10, "offence_code": "no_ticket", "notes": "x"}));
-        assert_eq!(changed, [("/offence_code".into(), "fixed-at-issue".into()), ("/fine_amount".into(), "fine-locked".into())]);
-        assert!(update(violation(json!({})), json!({"notes": "driver spoke to officer", "due_date": "2026-12-31"})).is_empty());
+        assert_eq!(
+            update(violation(json!({})), json!({"status": "overdue"})),
+            [("/status".into(), "set-by-schedule".into())]
+        );
+        let changed = update(
+            violation(json!({})),
+            json!({"fine_amount": 10, "offence_code": "no_ticket", "notes": "x"}),
+        );
+        assert_eq!(
+            changed,
+            [
+                ("/offence_code".into(), "fixed-at-issue".into()),
+                ("/fine_amount".into(), "fine-locked".into())
+            ]
+        );
+        assert!(
+            update(
+                violation(json!({})),
+                json!({"notes": "driver spoke to officer", "due_date": "2026-12-31"})
+            )
+            .is_empty()
+        );
     }
 
     #[test]
     fn paying_needs_the_amount_due() {
         let _host = host_with(json!({}), vec![]);
-        assert_eq!(update(violation(json!({})), json!({"status": "paid"})), [("/amount_paid".into(), "short-payment".into())]);
         assert_eq!(
-            update(violation(json!({})), json!({"status": "paid", "amount_paid": 59.99})),
+            update(violation(json!({})), json!({"status": "paid"})),
             [("/amount_paid".into(), "short-payment".into())]
         );
-        assert!(update(violation(json!({})), json!({"status": "paid", "amount_paid": 60})).is_empty());
+        assert_eq!(
+            update(
+                violation(json!({})),
+                json!({"status": "paid", "amount_paid": 59.99})
+            ),
+            [("/amount_paid".into(), "short-payment".into())]
+        );
+        assert!(
+            update(
+                violation(json!({})),
+                json!({"status": "paid", "amount_paid": 60})
+            )
+            .is_empty()
+        );
         // Overdue: the surcharged fine is due.
-        let overdue = violation(json!({"status": "overdue", "fine_amount": 90, "surcharge_amount": 30}));
-        assert_eq!(update(overdue.clone(), json!({"status": "paid", "amount_paid": 60})).len(), 1);
+        let overdue =
+            violation(json!({"status": "overdue", "fine_amount": 90, "surcharge_amount": 30}));
+        assert_eq!(
+            update(
+                overdue.clone(),
+                json!({"status": "paid", "amount_paid": 60})
+            )
+            .len(),
+            1
+        );
         assert!(update(overdue, json!({"status": "paid", "amount_paid": 90})).is_empty());
     }
 
     #[test]
     fn the_early_payment_discount_applies_within_its_days_to_unappealed_tickets() {
-        let config = config_with(json!({"parking": {"early_payment_discount_percent": 50, "early_payment_days": 14}}));
+        let config = config_with(
+            json!({"parking": {"early_payment_discount_percent": 50, "early_payment_days": 14}}),
+        );
         let ticket = violation(json!({}));
-        assert_eq!(amount_due(&ticket, &config, "2026-11-15T08:59:59Z"), Ok(30.0));
-        assert_eq!(amount_due(&ticket, &config, "2026-11-15T09:00:00Z"), Ok(60.0), "14 days after issue");
+        assert_eq!(
+            amount_due(&ticket, &config, "2026-11-15T08:59:59Z"),
+            Ok(30.0)
+        );
+        assert_eq!(
+            amount_due(&ticket, &config, "2026-11-15T09:00:00Z"),
+            Ok(60.0),
+            "14 days after issue"
+        );
         let upheld = violation(json!({"status": "upheld"}));
-        assert_eq!(amount_due(&upheld, &config, "2026-11-02T09:00:00Z"), Ok(60.0));
-        assert_eq!(amount_due(&ticket, &config_with(json!({})), "2026-11-02T09:00:00Z"), Ok(60.0), "off by default");
-        let _host = host_with(json!({"parking": {"early_payment_discount_percent": 50}}), vec![]);
-        assert!(update(ticket, json!({"status": "paid", "amount_paid": 30, "paid_at": "2026-11-03T12:00:00Z"})).is_empty());
+        assert_eq!(
+            amount_due(&upheld, &config, "2026-11-02T09:00:00Z"),
+            Ok(60.0)
+        );
+        assert_eq!(
+            amount_due(&ticket, &config_with(json!({})), "2026-11-02T09:00:00Z"),
+            Ok(60.0),
+            "off by default"
+        );
+        let _host = host_with(
+            json!({"parking": {"early_payment_discount_percent": 50}}),
+            vec![],
+        );
+        assert!(
+            update(
+                ticket,
+                json!({"status": "paid", "amount_paid": 30, "paid_at": "2026-11-03T12:00:00Z"})
+            )
+            .is_empty()
+        );
     }
 
     #[test]
     fn marking_paid_records_when() {
         let _host = host_with(json!({}), vec![]);
         let previous = violation(json!({}));
-        let paid = with(previous.clone(), json!({"status": "paid", "amount_paid": 60}));
-        let stored = before_change(&RecordEvent::update(VIOLATION, previous.clone(), paid)).unwrap().unwrap();
+        let paid = with(
+            previous.clone(),
+            json!({"status": "paid", "amount_paid": 60}),
+        );
+        let stored = before_change(&RecordEvent::update(VIOLATION, previous.clone(), paid))
+            .unwrap()
+            .unwrap();
         assert_eq!(stored["paid_at"], NOW);
-        let dated = with(previous.clone(), json!({"status": "paid", "amount_paid": 60, "paid_at": "2026-11-20T08:00:00Z"}));
-        assert_eq!(before_change(&RecordEvent::update(VIOLATION, previous, dated)), Ok(None));
+        let dated = with(
+            previous.clone(),
+            json!({"status": "paid", "amount_paid": 60, "paid_at": "2026-11-20T08:00:00Z"}),
+        );
+        assert_eq!(
+            before_change(&RecordEvent::update(VIOLATION, previous, dated)),
+            Ok(None)
+        );
     }
 
     #[test]
     fn the_sweep_marks_past_due_violations_overdue_with_the_surcharge_once() {
-        let ids = ["0194f7a2-0000-7000-8000-000000000001", "0194f7a2-0000-7000-8000-000000000002",
-                   "0194f7a2-0000-7000-8000-000000000003", "0194f7a2-0000-7000-8000-000000000004",
-                   "0194f7a2-0000-7000-8000-000000000005"];
-        let test = host_with(json!({"parking": {"late_surcharge_percent": 25}}), vec![
-            violation(json!({"id": ids[0], "due_date": "2026-11-22"})),
-            violation(json!({"id": ids[1], "due_date": "2026-11-20", "status": "reduced", "fine_amount": 30.5})),
-            violation(json!({"id": ids[2], "due_date": "2026-11-23"})),
-            violation(json!({"id": ids[3], "due_date": "2026-11-01", "status": "appealed"})),
-            violation(json!({"id": ids[4], "due_date": "2026-11-01", "status": "paid"})),
-        ]);
+        let ids = [
+            "0194f7a2-0000-7000-8000-000000000001",
+            "0194f7a2-0000-7000-8000-000000000002",
+            "0194f7a2-0000-7000-8000-000000000003",
+            "0194f7a2-0000-7000-8000-000000000004",
+            "0194f7a2-0000-7000-8000-000000000005",
+        ];
+        let test = host_with(
+            json!({"parking": {"late_surcharge_percent": 25}}),
+            vec![
+                violation(json!({"id": ids[0], "due_date": "2026-11-22"})),
+                violation(
+                    json!({"id": ids[1], "due_date": "2026-11-20", "status": "reduced", "fine_amount": 30.5}),
+                ),
+                violation(json!({"id": ids[2], "due_date": "2026-11-23"})),
+                violation(json!({"id": ids[3], "due_date": "2026-11-01", "status": "appealed"})),
+                violation(json!({"id": ids[4], "due_date": "2026-11-01", "status": "paid"})),
+            ],
+        );
         sweep().unwrap();
         let state = |id: &str| {
             let v = test.record(VIOLATION, id).unwrap();
-            (v["status"].clone(), v["fine_amount"].clone(), v["surcharge_amount"].clone())
+            (
+                v["status"].clone(),
+                v["fine_amount"].clone(),
+                v["surcharge_amount"].clone(),
+            )
         };
         assert_eq!(state(ids[0]), (json!("overdue"), json!(75.0), json!(15.0)));
         assert_eq!(state(ids[1]), (json!("overdue"), json!(38.13), json!(7.63)));
         for id in &ids[2..] {
-            assert_eq!(test.record(VIOLATION, id).unwrap()["version"], 1, "{id} untouched");
+            assert_eq!(
+                test.record(VIOLATION, id).unwrap()["version"],
+                1,
+                "{id} untouched"
+            );
         }
         assert_eq!(test.logs().len(), 1);
-        assert!(test.logs()[0].1.contains("marked 2 violations overdue, adding 22.63"), "{:?}", test.logs());
+        assert!(
+            test.logs()[0]
+                .1
+                .contains("marked 2 violations overdue, adding 22.63"),
+            "{:?}",
+            test.logs()
+        );
         // Idempotent: the second run finds nothing more to do.
         sweep().unwrap();
         assert_eq!(state(ids[0]), (json!("overdue"), json!(75.0), json!(15.0)));
@@ -418,26 +541,48 @@ mod tests {
             .with_config(config_with(json!({})))
             .on_query(|entity_type, query, _| {
                 assert_eq!(entity_type, VIOLATION);
-                assert_eq!(query.filter.as_deref(), Some("status in ('issued', 'upheld', 'reduced') and due_date lt '2026-11-23'"));
+                assert_eq!(
+                    query.filter.as_deref(),
+                    Some("status in ('issued', 'upheld', 'reduced') and due_date lt '2026-11-23'")
+                );
                 assert_eq!(query.top, Some(SWEEP_BATCH));
                 Ok(Vec::new())
             })
             .install();
         sweep().unwrap();
-        let _test = TestHost::new().deny(VIOLATION).with_config(config_with(json!({}))).install();
+        let _test = TestHost::new()
+            .deny(VIOLATION)
+            .with_config(config_with(json!({})))
+            .install();
         assert!(sweep().unwrap_err().contains("could not query"));
     }
 
     #[test]
     fn the_plugin_s_statuses_are_the_schema_s() {
-        let schema: Value = serde_json::from_str(include_str!("../../../entity-schemas/parking_violation.json")).unwrap();
+        let schema: Value = serde_json::from_str(include_str!(
+            "../../../entity-schemas/parking_violation.json"
+        ))
+        .unwrap();
         let statuses = &schema["properties"]["status"]["enum"];
-        for status in SET_BY_APPEAL.iter().chain(&PAYABLE).chain(&["overdue", "paid"]) {
-            assert!(statuses.as_array().unwrap().contains(&json!(status)), "{status}");
+        for status in SET_BY_APPEAL
+            .iter()
+            .chain(&PAYABLE)
+            .chain(&["overdue", "paid"])
+        {
+            assert!(
+                statuses.as_array().unwrap().contains(&json!(status)),
+                "{status}"
+            );
         }
         let machine = &schema["x-xrm"]["state_machine"];
         for status in PAYABLE {
-            assert!(machine["transitions"][status].as_array().unwrap().contains(&json!("overdue")), "{status}");
+            assert!(
+                machine["transitions"][status]
+                    .as_array()
+                    .unwrap()
+                    .contains(&json!("overdue")),
+                "{status}"
+            );
         }
         assert_eq!(machine["transitions"]["paid"], json!([]));
         assert_eq!(machine["transitions"]["cancelled"], json!([]));

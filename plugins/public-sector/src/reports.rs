@@ -47,16 +47,29 @@ fn query_all(entity_type: &str, filter: &str) -> Result<Vec<Value>, String> {
 
 /// A report parameter as the host passes it (a string), parsed.
 fn parameter<T: std::str::FromStr>(request: &ReportRequest, name: &str) -> Option<T> {
-    request.parameters[name].as_str().and_then(|text| text.parse().ok())
+    request.parameters[name]
+        .as_str()
+        .and_then(|text| text.parse().ok())
 }
 
 /// The schema's statuses of a violation, in the order of its enum (the life of a ticket).
-const STATUSES: [&str; 7] = ["issued", "appealed", "upheld", "reduced", "cancelled", "overdue", "paid"];
+const STATUSES: [&str; 7] = [
+    "issued",
+    "appealed",
+    "upheld",
+    "reduced",
+    "cancelled",
+    "overdue",
+    "paid",
+];
 
 /// `parking-violations-by-status`: per status, how many violations, the fines they carry, and
 /// what is still owed; `issued_from` (a date) limits it to tickets issued from that day on.
 pub fn violations_by_status(request: &ReportRequest) -> Result<Report, String> {
-    let filter = match parameter::<String>(request, "issued_from").as_deref().and_then(Date::parse) {
+    let filter = match parameter::<String>(request, "issued_from")
+        .as_deref()
+        .and_then(Date::parse)
+    {
         Some(from) => format!("issued_at ge '{from}T00:00:00.000000Z'"),
         None => String::new(),
     };
@@ -68,10 +81,25 @@ pub fn violations_by_status(request: &ReportRequest) -> Result<Report, String> {
                 .iter()
                 .filter(|v| str_field(v, "status") == Some(status))
                 .collect();
-            let fines: f64 = of_status.iter().filter_map(|v| number_field(v, "fine_amount")).sum();
-            let paid: f64 = of_status.iter().filter_map(|v| number_field(v, "amount_paid")).sum();
-            let outstanding = if OWING.contains(status) { (fines - paid).max(0.0) } else { 0.0 };
-            vec![json!(status), json!(of_status.len()), json!(cents(fines)), json!(cents(outstanding))]
+            let fines: f64 = of_status
+                .iter()
+                .filter_map(|v| number_field(v, "fine_amount"))
+                .sum();
+            let paid: f64 = of_status
+                .iter()
+                .filter_map(|v| number_field(v, "amount_paid"))
+                .sum();
+            let outstanding = if OWING.contains(status) {
+                (fines - paid).max(0.0)
+            } else {
+                0.0
+            };
+            vec![
+                json!(status),
+                json!(of_status.len()),
+                json!(cents(fines)),
+                json!(cents(outstanding)),
+            ]
         })
         .collect();
     Ok(Report {
@@ -82,7 +110,11 @@ pub fn violations_by_status(request: &ReportRequest) -> Result<Report, String> {
             Column::new("outstanding", "Outstanding", ColumnKind::Number),
         ],
         rows,
-        chart: Some(Chart { kind: ChartKind::Bar, x: "status".into(), y: vec!["count".into()] }),
+        chart: Some(Chart {
+            kind: ChartKind::Bar,
+            x: "status".into(),
+            y: vec!["count".into()],
+        }),
     })
 }
 
@@ -104,7 +136,12 @@ pub fn open_appeals(request: &ReportRequest) -> Result<Report, String> {
             let violation = violations
                 .iter()
                 .find(|v| v.get("id") == appeal.get("violation_id"));
-            let of_violation = |field: &str| violation.and_then(|v| v.get(field)).cloned().unwrap_or(Value::Null);
+            let of_violation = |field: &str| {
+                violation
+                    .and_then(|v| v.get(field))
+                    .cloned()
+                    .unwrap_or(Value::Null)
+            };
             let row = vec![
                 of_violation("ticket_number"),
                 of_violation("plate"),
@@ -129,7 +166,11 @@ pub fn open_appeals(request: &ReportRequest) -> Result<Report, String> {
             Column::new("fine_amount", "Fine", ColumnKind::Number),
         ],
         rows: rows.into_iter().map(|(_, row)| row).collect(),
-        chart: Some(Chart { kind: ChartKind::Bar, x: "ticket_number".into(), y: vec!["age_days".into()] }),
+        chart: Some(Chart {
+            kind: ChartKind::Bar,
+            x: "ticket_number".into(),
+            y: vec!["age_days".into()],
+        }),
     })
 }
 
@@ -146,7 +187,11 @@ pub fn tax_overdue(request: &ReportRequest) -> Result<Report, String> {
     let assessments = query_all(ASSESSMENT, &filter)?;
     let mut owed: Vec<(f64, &Value)> = assessments
         .iter()
-        .filter(|a| str_field(a, "due_date").and_then(Date::parse).is_some_and(|due| due < today))
+        .filter(|a| {
+            str_field(a, "due_date")
+                .and_then(Date::parse)
+                .is_some_and(|due| due < today)
+        })
         .map(|a| {
             let tax = number_field(a, "computed_tax").unwrap_or_default();
             let paid = number_field(a, "amount_paid").unwrap_or_default();
@@ -165,7 +210,9 @@ pub fn tax_overdue(request: &ReportRequest) -> Result<Report, String> {
             let tax = number_field(a, "computed_tax").unwrap_or_default();
             let paid = number_field(a, "amount_paid").unwrap_or_default();
             totals = (totals.0 + tax, totals.1 + paid, totals.2 + outstanding);
-            let days = str_field(a, "due_date").and_then(Date::parse).map(|due| due.days_until(today));
+            let days = str_field(a, "due_date")
+                .and_then(Date::parse)
+                .map(|due| due.days_until(today));
             vec![
                 a["parcel_id"].clone(),
                 a["owner_name"].clone(),
@@ -203,7 +250,11 @@ pub fn tax_overdue(request: &ReportRequest) -> Result<Report, String> {
             Column::new("outstanding", "Outstanding", ColumnKind::Number),
         ],
         rows,
-        chart: Some(Chart { kind: ChartKind::Bar, x: "parcel_id".into(), y: vec!["outstanding".into()] }),
+        chart: Some(Chart {
+            kind: ChartKind::Bar,
+            x: "parcel_id".into(),
+            y: vec!["outstanding".into()],
+        }),
     })
 }
 
@@ -219,7 +270,11 @@ mod tests {
     const NOW: &str = "2026-11-23T10:00:00.000000Z";
 
     fn request(name: &str, parameters: Value) -> ReportRequest {
-        ReportRequest { name: name.into(), parameters, actor: "test".into() }
+        ReportRequest {
+            name: name.into(),
+            parameters,
+            actor: "test".into(),
+        }
     }
 
     fn id(n: u32) -> String {
@@ -229,15 +284,22 @@ mod tests {
     #[test]
     fn violations_are_counted_per_status_with_what_is_owed() {
         let mut host = TestHost::new().with_now(NOW);
-        for (n, (status, fine, paid)) in
-            [("issued", 60.0, 0.0), ("issued", 40.0, 0.0), ("overdue", 90.0, 0.0), ("paid", 60.0, 60.0), ("cancelled", 60.0, 0.0), ("reduced", 25.5, 10.0)]
-                .into_iter()
-                .enumerate()
+        for (n, (status, fine, paid)) in [
+            ("issued", 60.0, 0.0),
+            ("issued", 40.0, 0.0),
+            ("overdue", 90.0, 0.0),
+            ("paid", 60.0, 60.0),
+            ("cancelled", 60.0, 0.0),
+            ("reduced", 25.5, 10.0),
+        ]
+        .into_iter()
+        .enumerate()
         {
             host = host.with_record(VIOLATION, json!({"id": id(n as u32), "status": status, "fine_amount": fine, "amount_paid": paid}));
         }
         let _test = host.install();
-        let report = violations_by_status(&request("parking-violations-by-status", json!({}))).unwrap();
+        let report =
+            violations_by_status(&request("parking-violations-by-status", json!({}))).unwrap();
         assert_eq!(
             report.rows,
             [
@@ -255,8 +317,10 @@ mod tests {
 
     #[test]
     fn the_statuses_are_the_schema_s_in_its_order() {
-        let schema: Value =
-            serde_json::from_str(include_str!("../../../entity-schemas/parking_violation.json")).unwrap();
+        let schema: Value = serde_json::from_str(include_str!(
+            "../../../entity-schemas/parking_violation.json"
+        ))
+        .unwrap();
         assert_eq!(schema["properties"]["status"]["enum"], json!(STATUSES));
     }
 
@@ -271,14 +335,29 @@ mod tests {
                 assert_eq!(query.order_by.as_deref(), Some("id asc"));
                 let start = seen.borrow().len() as u32 * 1000;
                 let size = if seen.borrow().len() < 3 { PAGE } else { 7 };
-                Ok((0..size).map(|n| json!({"id": id(start + n), "status": "issued", "fine_amount": 1})).collect())
+                Ok((0..size)
+                    .map(|n| json!({"id": id(start + n), "status": "issued", "fine_amount": 1}))
+                    .collect())
             })
             .install();
-        let report = violations_by_status(&request("parking-violations-by-status", json!({"issued_from": "2026-11-01"}))).unwrap();
+        let report = violations_by_status(&request(
+            "parking-violations-by-status",
+            json!({"issued_from": "2026-11-01"}),
+        ))
+        .unwrap();
         assert_eq!(report.rows[0][1], json!(2 * PAGE + 7));
         let filters = filters.borrow();
-        assert_eq!(filters[0].as_deref(), Some("issued_at ge '2026-11-01T00:00:00.000000Z'"));
-        assert_eq!(filters[1], Some(format!("(issued_at ge '2026-11-01T00:00:00.000000Z') and id gt '{}'", id(1000 + PAGE - 1))));
+        assert_eq!(
+            filters[0].as_deref(),
+            Some("issued_at ge '2026-11-01T00:00:00.000000Z'")
+        );
+        assert_eq!(
+            filters[1],
+            Some(format!(
+                "(issued_at ge '2026-11-01T00:00:00.000000Z') and id gt '{}'",
+                id(1000 + PAGE - 1)
+            ))
+        );
         assert_eq!(filters.len(), 3);
     }
 
@@ -289,7 +368,10 @@ mod tests {
             .on_query(|_, _, _| Ok((0..PAGE).map(|n| json!({"id": id(n)})).collect()))
             .install();
         let error = tax_overdue(&request("property-tax-overdue", json!({}))).unwrap_err();
-        assert!(error.contains("more than 10000 property_tax_assessment records"), "{error}");
+        assert!(
+            error.contains("more than 10000 property_tax_assessment records"),
+            "{error}"
+        );
     }
 
     #[test]
@@ -302,10 +384,23 @@ mod tests {
             .with_record(APPEAL, json!({"id": id(12), "violation_id": id(2), "appellant": "B", "grounds": "valid_permit", "status": "open", "filed_at": "2026-11-02T08:00:00+02:00"}))
             .install();
         let report = open_appeals(&request("parking-open-appeals", json!({}))).unwrap();
-        let summary: Vec<(Value, Value, Value)> =
-            report.rows.iter().map(|r| (r[0].clone(), r[5].clone(), r[6].clone())).collect();
-        assert_eq!(summary, [(json!("PV-00000002"), json!(21), json!(120)), (json!("PV-00000001"), json!(3), json!(60))]);
-        let report = open_appeals(&request("parking-open-appeals", json!({"min_age_days": "4"}))).unwrap();
+        let summary: Vec<(Value, Value, Value)> = report
+            .rows
+            .iter()
+            .map(|r| (r[0].clone(), r[5].clone(), r[6].clone()))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (json!("PV-00000002"), json!(21), json!(120)),
+                (json!("PV-00000001"), json!(3), json!(60))
+            ]
+        );
+        let report = open_appeals(&request(
+            "parking-open-appeals",
+            json!({"min_age_days": "4"}),
+        ))
+        .unwrap();
         assert_eq!(report.rows.len(), 1);
     }
 
@@ -317,9 +412,18 @@ mod tests {
         };
         let _test = TestHost::new()
             .with_now(NOW)
-            .with_record(ASSESSMENT, row(1, "P-001", 1000.0, 250.0, "2026-06-30", "overdue"))
-            .with_record(ASSESSMENT, row(2, "P-002", 3000.0, 0.0, "2026-11-22", "unpaid"))
-            .with_record(ASSESSMENT, row(3, "P-003", 500.0, 0.0, "2026-11-23", "unpaid"))
+            .with_record(
+                ASSESSMENT,
+                row(1, "P-001", 1000.0, 250.0, "2026-06-30", "overdue"),
+            )
+            .with_record(
+                ASSESSMENT,
+                row(2, "P-002", 3000.0, 0.0, "2026-11-22", "unpaid"),
+            )
+            .with_record(
+                ASSESSMENT,
+                row(3, "P-003", 500.0, 0.0, "2026-11-23", "unpaid"),
+            )
             .install();
         let report = tax_overdue(&request("property-tax-overdue", json!({}))).unwrap();
         assert_eq!(report.rows.len(), 3);
@@ -329,7 +433,17 @@ mod tests {
         assert_eq!(report.rows[1][8], 750.0);
         assert_eq!(
             report.rows[2],
-            vec![json!("Total"), json!("2 assessments"), Value::Null, Value::Null, Value::Null, Value::Null, json!(4000.0), json!(250.0), json!(3750.0)]
+            vec![
+                json!("Total"),
+                json!("2 assessments"),
+                Value::Null,
+                Value::Null,
+                Value::Null,
+                Value::Null,
+                json!(4000.0),
+                json!(250.0),
+                json!(3750.0)
+            ]
         );
         assert_eq!(report.columns.len(), report.rows[0].len());
     }

@@ -26,7 +26,9 @@ impl RateTable {
     pub fn of(config: &Value, class: &str) -> Result<RateTable, String> {
         let table = setting(config, "property_tax", "rate_tables")?
             .get(class)
-            .ok_or_else(|| format!("the package configuration has no rate table for property class {class:?}"))?;
+            .ok_or_else(|| {
+                format!("the package configuration has no rate table for property class {class:?}")
+            })?;
         let problem = |what: String| {
             format!("the rate table for {class} in the package configuration is not usable: {what}")
         };
@@ -44,13 +46,20 @@ impl RateTable {
             let last = index + 1 == brackets.len();
             match up_to {
                 None if !last => {
-                    return Err(problem(format!("bracket {index} has no up_to, but only the last may be open-ended")));
+                    return Err(problem(format!(
+                        "bracket {index} has no up_to, but only the last may be open-ended"
+                    )));
                 }
                 Some(_) if last => {
-                    return Err(problem("the last bracket has an up_to; leave it out so every value is taxed".into()));
+                    return Err(problem(
+                        "the last bracket has an up_to; leave it out so every value is taxed"
+                            .into(),
+                    ));
                 }
                 Some(bound) if bound <= floor => {
-                    return Err(problem(format!("bracket {index} ends at {bound}, not above the bracket before it ({floor})")));
+                    return Err(problem(format!(
+                        "bracket {index} ends at {bound}, not above the bracket before it ({floor})"
+                    )));
                 }
                 Some(bound) => floor = bound,
                 None => {}
@@ -161,15 +170,22 @@ pub fn before_change(event: &RecordEvent) -> Result<Option<Value>, Refusal> {
 /// before-update hook) makes it paid.
 pub fn sweep() -> Result<(), String> {
     let today = today()?;
-    let filter = format!("payment_status in ('unpaid', 'partially_paid') and due_date lt '{today}'");
+    let filter =
+        format!("payment_status in ('unpaid', 'partially_paid') and due_date lt '{today}'");
     let found = host::query_records(
         ASSESSMENT,
-        &Query::filter(filter).order_by("due_date asc").top(SWEEP_BATCH),
+        &Query::filter(filter)
+            .order_by("due_date asc")
+            .top(SWEEP_BATCH),
     )
     .map_err(|e| format!("could not query assessments past due: {e}"))?;
     let past_due = |a: &&Value| {
-        matches!(str_field(a, "payment_status"), Some("unpaid" | "partially_paid"))
-            && str_field(a, "due_date").and_then(Date::parse).is_some_and(|due| due < today)
+        matches!(
+            str_field(a, "payment_status"),
+            Some("unpaid" | "partially_paid")
+        ) && str_field(a, "due_date")
+            .and_then(Date::parse)
+            .is_some_and(|due| due < today)
     };
     let (mut marked, mut failed) = (0, Vec::new());
     for assessment in found.iter().filter(past_due) {
@@ -182,11 +198,18 @@ pub fn sweep() -> Result<(), String> {
     if !failed.is_empty() {
         host::log(
             host::Level::Error,
-            &format!("property-tax-overdue could not mark {} assessments: {}", failed.len(), failed.join("; ")),
+            &format!(
+                "property-tax-overdue could not mark {} assessments: {}",
+                failed.len(),
+                failed.join("; ")
+            ),
         );
     }
     if marked > 0 {
-        host::log(host::Level::Info, &format!("property-tax-overdue marked {marked} assessments overdue"));
+        host::log(
+            host::Level::Info,
+            &format!("property-tax-overdue marked {marked} assessments overdue"),
+        );
     }
     Ok(())
 }
@@ -209,7 +232,9 @@ mod tests {
     }
 
     fn host_with(config: Value, records: Vec<Value>) -> TestHandle {
-        let mut host = TestHost::new().with_now(NOW).with_config(config_with(config));
+        let mut host = TestHost::new()
+            .with_now(NOW)
+            .with_config(config_with(config));
         for record in records {
             host = host.with_record(ASSESSMENT, record);
         }
@@ -217,7 +242,9 @@ mod tests {
     }
 
     fn stored(fields: Value) -> Value {
-        before_change(&RecordEvent::create(ASSESSMENT, assessment(fields))).unwrap().unwrap()
+        before_change(&RecordEvent::create(ASSESSMENT, assessment(fields)))
+            .unwrap()
+            .unwrap()
     }
 
     #[test]
@@ -239,26 +266,48 @@ mod tests {
         let config = config_with(json!({"property_tax": {"rate_tables": {
             "residential": {"brackets": [{"up_to": 100000, "rate_percent": 0.5}, {"rate_percent": 2}]}}}}));
         let table = RateTable::of(&config, "residential").unwrap();
-        assert_eq!(table, RateTable { exemption: 0.0, brackets: vec![(Some(100_000.0), 0.5), (None, 2.0)] });
+        assert_eq!(
+            table,
+            RateTable {
+                exemption: 0.0,
+                brackets: vec![(Some(100_000.0), 0.5), (None, 2.0)]
+            }
+        );
         assert_eq!(table.tax(325_000.0), 500.0 + 4_500.0);
         // The other classes keep their defaults.
-        assert_eq!(RateTable::of(&config, "industrial").unwrap().tax(100.0), 2.0);
+        assert_eq!(
+            RateTable::of(&config, "industrial").unwrap().tax(100.0),
+            2.0
+        );
     }
 
     #[test]
     fn a_table_its_schema_cannot_check_is_refused_with_the_reason() {
         let bad = |brackets: Value| {
-            let config = config_with(json!({"property_tax": {"rate_tables": {"commercial": {"brackets": brackets}}}}));
+            let config = config_with(
+                json!({"property_tax": {"rate_tables": {"commercial": {"brackets": brackets}}}}),
+            );
             RateTable::of(&config, "commercial").unwrap_err()
         };
-        assert!(bad(json!([{"rate_percent": 1}, {"rate_percent": 2}])).contains("only the last may be open-ended"));
-        assert!(bad(json!([{"up_to": 10, "rate_percent": 1}])).contains("the last bracket has an up_to"));
+        assert!(
+            bad(json!([{"rate_percent": 1}, {"rate_percent": 2}]))
+                .contains("only the last may be open-ended")
+        );
+        assert!(
+            bad(json!([{"up_to": 10, "rate_percent": 1}]))
+                .contains("the last bracket has an up_to")
+        );
         assert!(bad(json!([{"up_to": 10, "rate_percent": 1}, {"up_to": 10, "rate_percent": 1}, {"rate_percent": 1}]))
             .contains("bracket 1 ends at 10, not above the bracket before it (10)"));
         assert!(bad(json!([])).contains("no brackets"));
-        let _host = host_with(json!({"property_tax": {"rate_tables": {"residential": {"brackets": []}}}}), vec![]);
-        assert!(matches!(before_change(&RecordEvent::create(ASSESSMENT, assessment(json!({})))),
-                         Err(Refusal::Conflict(m)) if m.contains("residential")));
+        let _host = host_with(
+            json!({"property_tax": {"rate_tables": {"residential": {"brackets": []}}}}),
+            vec![],
+        );
+        assert!(
+            matches!(before_change(&RecordEvent::create(ASSESSMENT, assessment(json!({})))),
+                         Err(Refusal::Conflict(m)) if m.contains("residential"))
+        );
     }
 
     #[test]
@@ -269,9 +318,17 @@ mod tests {
         assert_eq!(payment_status(100.0, 0.0, due, today), "unpaid");
         assert_eq!(payment_status(100.0, 40.0, due, today), "partially_paid");
         assert_eq!(payment_status(100.0, 100.0, past, today), "paid");
-        assert_eq!(payment_status(100.0, 99.999, past, today), "paid", "to the cent");
+        assert_eq!(
+            payment_status(100.0, 99.999, past, today),
+            "paid",
+            "to the cent"
+        );
         assert_eq!(payment_status(100.0, 40.0, past, today), "overdue");
-        assert_eq!(payment_status(0.0, 0.0, past, today), "paid", "nothing owed");
+        assert_eq!(
+            payment_status(0.0, 0.0, past, today),
+            "paid",
+            "nothing owed"
+        );
         assert_eq!(payment_status(100.0, 0.0, None, today), "unpaid");
     }
 
@@ -282,45 +339,105 @@ mod tests {
         assert_eq!(record["computed_tax"], 3000.0);
         assert_eq!(record["amount_paid"], 0.0);
         assert_eq!(record["due_date"], "2026-03-31");
-        assert_eq!(record["payment_status"], "overdue", "due in March, unpaid in November");
+        assert_eq!(
+            record["payment_status"], "overdue",
+            "due in March, unpaid in November"
+        );
         let record = stored(json!({"due_date": "2026-12-31", "amount_paid": 1000}));
         assert_eq!(record["payment_status"], "partially_paid");
         let record = stored(json!({"tax_year": 2027, "amount_paid": 3000}));
-        assert_eq!((record["due_date"].clone(), record["payment_status"].clone()), (json!("2027-03-31"), json!("paid")));
+        assert_eq!(
+            (record["due_date"].clone(), record["payment_status"].clone()),
+            (json!("2027-03-31"), json!("paid"))
+        );
         // An update recomputes from the new value.
         let previous = stored(json!({"due_date": "2026-12-31", "amount_paid": 1000}));
         let revalued = with(previous.clone(), json!({"assessed_value": 125000}));
-        let record = before_change(&RecordEvent::update(ASSESSMENT, previous, revalued)).unwrap().unwrap();
-        assert_eq!((record["computed_tax"].clone(), record["payment_status"].clone()), (json!(1000.0), json!("paid")));
+        let record = before_change(&RecordEvent::update(ASSESSMENT, previous, revalued))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (
+                record["computed_tax"].clone(),
+                record["payment_status"].clone()
+            ),
+            (json!(1000.0), json!("paid"))
+        );
     }
 
     #[test]
     fn an_overpayment_or_an_impossible_due_day_is_refused() {
         let _host = host_with(json!({"property_tax": {"due_date": "02-30"}}), vec![]);
-        let refused = before_change(&RecordEvent::create(ASSESSMENT, assessment(json!({"amount_paid": 3000.01}))));
-        assert!(matches!(&refused, Err(Refusal::Invalid(e)) if e[0].path == "/amount_paid" && e[0].keyword == "overpaid"
-            && e[0].message.contains("is 3000.00; 3000.01 paid")), "{refused:?}");
+        let refused = before_change(&RecordEvent::create(
+            ASSESSMENT,
+            assessment(json!({"amount_paid": 3000.01})),
+        ));
+        assert!(
+            matches!(&refused, Err(Refusal::Invalid(e)) if e[0].path == "/amount_paid" && e[0].keyword == "overpaid"
+            && e[0].message.contains("is 3000.00; 3000.01 paid")),
+            "{refused:?}"
+        );
         let refused = before_change(&RecordEvent::create(ASSESSMENT, assessment(json!({}))));
-        assert!(matches!(&refused, Err(Refusal::Invalid(e)) if e[0].path == "/due_date" && e[0].keyword == "no-due-date"), "{refused:?}");
-        assert_eq!(before_change(&RecordEvent::create(ASSESSMENT, assessment(json!({"assessed_value": null})))), Ok(None));
+        assert!(
+            matches!(&refused, Err(Refusal::Invalid(e)) if e[0].path == "/due_date" && e[0].keyword == "no-due-date"),
+            "{refused:?}"
+        );
+        assert_eq!(
+            before_change(&RecordEvent::create(
+                ASSESSMENT,
+                assessment(json!({"assessed_value": null}))
+            )),
+            Ok(None)
+        );
     }
 
     #[test]
     fn the_sweep_marks_unpaid_assessments_past_due_once() {
-        let ids = ["0194f7a2-0000-7000-8000-000000000001", "0194f7a2-0000-7000-8000-000000000002",
-                   "0194f7a2-0000-7000-8000-000000000003", "0194f7a2-0000-7000-8000-000000000004"];
-        let test = host_with(json!({}), vec![
-            assessment(json!({"id": ids[0], "version": 1, "payment_status": "unpaid", "due_date": "2026-06-30"})),
-            assessment(json!({"id": ids[1], "version": 1, "payment_status": "partially_paid", "due_date": "2026-11-22"})),
-            assessment(json!({"id": ids[2], "version": 1, "payment_status": "unpaid", "due_date": "2026-11-23"})),
-            assessment(json!({"id": ids[3], "version": 1, "payment_status": "paid", "due_date": "2026-06-30"})),
-        ]);
+        let ids = [
+            "0194f7a2-0000-7000-8000-000000000001",
+            "0194f7a2-0000-7000-8000-000000000002",
+            "0194f7a2-0000-7000-8000-000000000003",
+            "0194f7a2-0000-7000-8000-000000000004",
+        ];
+        let test = host_with(
+            json!({}),
+            vec![
+                assessment(
+                    json!({"id": ids[0], "version": 1, "payment_status": "unpaid", "due_date": "2026-06-30"}),
+                ),
+                assessment(
+                    json!({"id": ids[1], "version": 1, "payment_status": "partially_paid", "due_date": "2026-11-22"}),
+                ),
+                assessment(
+                    json!({"id": ids[2], "version": 1, "payment_status": "unpaid", "due_date": "2026-11-23"}),
+                ),
+                assessment(
+                    json!({"id": ids[3], "version": 1, "payment_status": "paid", "due_date": "2026-06-30"}),
+                ),
+            ],
+        );
         sweep().unwrap();
         let status = |id: &str| test.record(ASSESSMENT, id).unwrap()["payment_status"].clone();
-        assert_eq!([status(ids[0]), status(ids[1]), status(ids[2]), status(ids[3])],
-                   [json!("overdue"), json!("overdue"), json!("unpaid"), json!("paid")]);
+        assert_eq!(
+            [
+                status(ids[0]),
+                status(ids[1]),
+                status(ids[2]),
+                status(ids[3])
+            ],
+            [
+                json!("overdue"),
+                json!("overdue"),
+                json!("unpaid"),
+                json!("paid")
+            ]
+        );
         sweep().unwrap();
-        assert_eq!(test.record(ASSESSMENT, ids[0]).unwrap()["version"], 2, "a second run changes nothing");
+        assert_eq!(
+            test.record(ASSESSMENT, ids[0]).unwrap()["version"],
+            2,
+            "a second run changes nothing"
+        );
         assert_eq!(test.logs().len(), 1);
     }
 
@@ -330,7 +447,9 @@ mod tests {
         let sample: Value = serde_json::from_str(include_str!("../sample-data.json")).unwrap();
         for record in sample[ASSESSMENT].as_array().unwrap() {
             let class = record["property_class"].as_str().unwrap();
-            let tax = RateTable::of(&config, class).unwrap().tax(record["assessed_value"].as_f64().unwrap());
+            let tax = RateTable::of(&config, class)
+                .unwrap()
+                .tax(record["assessed_value"].as_f64().unwrap());
             assert_eq!(record["computed_tax"].as_f64(), Some(tax), "{record}");
         }
     }
