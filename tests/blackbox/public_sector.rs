@@ -30,7 +30,11 @@ async fn install_with_samples(server: &TestServer) {
         )
         .await;
     installed.expect_status(201);
-    assert_eq!(installed.body["sample_records"], 20, "{}", installed.text);
+    assert_eq!(
+        installed.body["changes"]["sample_records"], 20,
+        "{}",
+        installed.text
+    );
 }
 
 /// Days since 1970-01-01 today (UTC), by this machine's clock, which the server shares.

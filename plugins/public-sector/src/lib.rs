@@ -93,9 +93,10 @@ fn number_field(record: &Value, name: &str) -> Option<f64> {
     record.get(name).and_then(Value::as_f64)
 }
 
-/// An amount of money rounded to cents, as it is stored and shown.
+/// An amount of money rounded to cents, as it is stored and shown; never `-0.0` (an empty
+/// sum of `f64` is `-0.0`, which JSON would show as such).
 fn cents(amount: f64) -> f64 {
-    (amount * 100.0).round() / 100.0
+    (amount * 100.0).round() / 100.0 + 0.0
 }
 
 /// A configuration value the manifest's schema gives a default, so the host always fills it
@@ -323,5 +324,7 @@ mod tests {
         assert_eq!(cents(10.006), 10.01);
         assert_eq!(cents(59.994), 59.99);
         assert_eq!(cents(0.1 + 0.2), 0.3);
+        let empty: f64 = std::iter::empty::<f64>().sum();
+        assert!(cents(empty).is_sign_positive());
     }
 }
