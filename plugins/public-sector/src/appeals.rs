@@ -533,7 +533,7 @@ mod tests {
 
     #[test]
     fn upholding_keeps_the_fine_and_cancelling_ends_it() {
-        let test = host_with(
+        let _upheld = host_with(
             json!({}),
             vec![violation(json!({"status": "appealed"}))],
             vec![appeal(json!({}))],
@@ -550,7 +550,7 @@ mod tests {
             ),
             (json!("upheld"), json!(60), json!("2026-12-07"))
         );
-        let test2 = host_with(
+        let cancelled = host_with(
             json!({}),
             vec![violation(json!({"status": "appealed"}))],
             vec![appeal(json!({}))],
@@ -562,13 +562,12 @@ mod tests {
         assert_eq!(output["violation_status"], "cancelled");
         assert_eq!(output["due_date"], "2026-11-29", "no new due date");
         assert_eq!(
-            test2
+            cancelled
                 .record(APPEAL, APPEAL_ID)
                 .unwrap()
                 .get("reduced_amount"),
             None
         );
-        drop(test);
     }
 
     #[test]
