@@ -14,6 +14,7 @@ mod package_types;
 mod plugin_cli;
 mod plugin_jobs;
 mod plugins;
+mod public_sector;
 mod queries;
 mod records;
 mod security;
