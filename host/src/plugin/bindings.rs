@@ -266,6 +266,32 @@ impl Hooks<'_> {
     }
 }
 
+/// Lets each hook call take its argument borrowed or owned (see [`Hooks`]).
+macro_rules! borrowed_or_owned {
+    ($($ty:ty),*) => {
+        $(
+            impl From<$ty> for Cow<'_, $ty> {
+                fn from(value: $ty) -> Self {
+                    Cow::Owned(value)
+                }
+            }
+
+            impl<'a> From<&'a $ty> for Cow<'a, $ty> {
+                fn from(value: &'a $ty) -> Self {
+                    Cow::Borrowed(value)
+                }
+            }
+        )*
+    };
+}
+
+borrowed_or_owned!(
+    types::RecordEvent,
+    types::ActionRequest,
+    types::ReportRequest,
+    types::ScheduleEvent
+);
+
 fn old_event(event: types::RecordEvent) -> old::RecordEvent {
     old::RecordEvent {
         entity_type: event.entity_type,
