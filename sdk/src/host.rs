@@ -208,11 +208,7 @@ mod imp {
         host::delete_record(entity_type, id).map_err(error)
     }
 
-    pub fn assign_record(
-        entity_type: &str,
-        id: &str,
-        owners: &Owners,
-    ) -> Result<Value, HostError> {
+    pub fn assign_record(entity_type: &str, id: &str, owners: &Owners) -> Result<Value, HostError> {
         let owners = types::Ownership {
             owned_by: owners.owned_by.clone(),
             owning_team: owners.owning_team.clone(),
@@ -288,11 +284,7 @@ mod imp {
         with_host(|host| host.delete_record(entity_type, id))
     }
 
-    pub fn assign_record(
-        entity_type: &str,
-        id: &str,
-        owners: &Owners,
-    ) -> Result<Value, HostError> {
+    pub fn assign_record(entity_type: &str, id: &str, owners: &Owners) -> Result<Value, HostError> {
         with_host(|host| host.assign_record(entity_type, id, owners))
     }
 

@@ -57,7 +57,12 @@ async fn with_router(server: &TestServer) -> (String, String, String) {
         .expect_status(201);
     let ann = add_user(server, "ann@test.xrm", "Ann", "rep").await;
     let bob = add_user(server, "bob@test.xrm", "Bob", "rep").await;
-    let team = server.post_json("/api/v1/teams", &json!({"name": "North", "members": [ann, bob]})).await;
+    let team = server
+        .post_json(
+            "/api/v1/teams",
+            &json!({"name": "North", "members": [ann, bob]}),
+        )
+        .await;
     team.expect_status(201);
     (ann, bob, id_of(&team.body))
 }
@@ -198,7 +203,8 @@ both_backends! {
         assert_eq!(bob_entry["disabled"], true);
         assert_eq!(members.len(), 3, "the admin, Ann and Bob: {}", listed.text);
         for member in &members {
-            let keys: Vec<&String> = member.as_object().expect("an object").keys().collect();
+            let mut keys: Vec<&String> = member.as_object().expect("an object").keys().collect();
+            keys.sort();
             assert_eq!(keys, ["disabled", "display_name", "id", "teams"], "{member}");
         }
         for secret in ["ann@test.xrm", "bob@test.xrm", "\"role\"", "password", "last_login"] {

@@ -197,7 +197,11 @@ impl Hooks<'_> {
         let event: Cow<'e, types::RecordEvent> = event.into();
         match self {
             Hooks::V0_2(hooks) => hooks.call_after_change(store, &event).await,
-            Hooks::V0_1(hooks) => hooks.call_after_change(store, &old_event(event.into_owned())).await,
+            Hooks::V0_1(hooks) => {
+                hooks
+                    .call_after_change(store, &old_event(event.into_owned()))
+                    .await
+            }
         }
     }
 

@@ -686,14 +686,20 @@ mod tests {
     #[test]
     fn every_supported_version_has_bindings_and_members_need_0_2() {
         for version in SUPPORTED_API_VERSIONS {
-            assert_eq!(ApiVersion::parse(version).map(ApiVersion::as_str), Some(*version));
+            assert_eq!(
+                ApiVersion::parse(version).map(ApiVersion::as_str),
+                Some(*version)
+            );
         }
         assert_eq!(ApiVersion::ALL.len(), SUPPORTED_API_VERSIONS.len());
         let plugin = json!({"name": "p", "component": "p.wasm", "capabilities": {"members": true}});
         let mut old: Value = serde_json::from_slice(&manifest(plugin.clone())).unwrap();
         old["api"] = json!("0.1.0");
         let errors = Manifest::parse(old.to_string().as_bytes()).unwrap_err();
-        assert_eq!(errors[0].path, "/plugins/0/capabilities/members", "{errors:?}");
+        assert_eq!(
+            errors[0].path, "/plugins/0/capabilities/members",
+            "{errors:?}"
+        );
         assert!(errors[0].message.contains("0.2.0"), "{errors:?}");
         let mut new = old;
         new["api"] = json!("0.2.0");

@@ -315,10 +315,7 @@ impl App {
                         )
                         .await);
                 }
-                event.record = event
-                    .record
-                    .as_deref()
-                    .map(|text| owned_text(text, &given));
+                event.record = event.record.as_deref().map(|text| owned_text(text, &given));
                 owners = Some(given);
             }
             match outcome {

@@ -41,9 +41,15 @@ impl App {
         };
         let mut tx = self.store.begin().await?;
         let record = self
-            .assign_in(&mut tx, workspace, type_name, id, &owners, &access.actor, |current| {
-                access.check_record(type_name, RecordOp::Update, current)
-            })
+            .assign_in(
+                &mut tx,
+                workspace,
+                type_name,
+                id,
+                &owners,
+                &access.actor,
+                |current| access.check_record(type_name, RecordOp::Update, current),
+            )
             .await?;
         self.commit(tx, workspace, 0).await?;
         Ok(record)

@@ -391,9 +391,7 @@ impl HostApi for PluginHost {
         })
     }
 
-    fn list_members(
-        &mut self,
-    ) -> BoxFuture<'_, std::result::Result<Vec<Member>, HostCallError>> {
+    fn list_members(&mut self) -> BoxFuture<'_, std::result::Result<Vec<Member>, HostCallError>> {
         Box::pin(async move {
             if !self.capabilities.members {
                 return Err(HostCallError::Denied(format!(

@@ -20,10 +20,14 @@ struct Legacy;
 /// The value of a top-level string member of a JSON object, found without a JSON library (the
 /// crate depends on wit-bindgen alone): enough for the flat test records it reads.
 fn string_member<'a>(json: &'a str, name: &str) -> Option<&'a str> {
-    let key = format!("\"{name}\":\"");
-    let start = json.find(&key)? + key.len();
-    let end = json[start..].find('"')? + start;
-    Some(&json[start..end])
+    let key = format!("\"{name}\"");
+    let after = &json[json.find(&key)? + key.len()..];
+    let value = after
+        .trim_start()
+        .strip_prefix(':')?
+        .trim_start()
+        .strip_prefix('"')?;
+    Some(&value[..value.find('"')?])
 }
 
 fn conflict(what: &str, error: impl std::fmt::Debug) -> Refusal {
@@ -49,8 +53,14 @@ impl Guest for Legacy {
         };
         // The record is a JSON object: add one member before the closing brace.
         let body = record.trim_end().strip_suffix('}').unwrap_or("{");
-        let separator = if body.trim_end().ends_with('{') { "" } else { "," };
-        Ok(Some(format!("{body}{separator}\"legacy_stamp\":\"0.1.0\"}}")))
+        let separator = if body.trim_end().ends_with('{') {
+            ""
+        } else {
+            ","
+        };
+        Ok(Some(format!(
+            "{body}{separator}\"legacy_stamp\":\"0.1.0\"}}"
+        )))
     }
 
     fn after_change(_event: RecordEvent) -> Result<(), String> {

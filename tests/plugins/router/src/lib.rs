@@ -18,7 +18,10 @@ fn pick<'m>(
     load: impl Fn(&Member) -> Result<usize, HostError>,
 ) -> Result<Option<(&'m Member, String)>, HostError> {
     let mut best: Option<(usize, &Member)> = None;
-    for member in members.iter().filter(|m| !m.disabled && m.belongs_to(territory)) {
+    for member in members
+        .iter()
+        .filter(|m| !m.disabled && m.belongs_to(territory))
+    {
         let count = load(member)?;
         let better = match best {
             None => true,
@@ -84,8 +87,9 @@ impl Plugin for Router {
         };
         let members = host::list_members().map_err(refusal)?;
         match pick(&members, territory, open_leads).map_err(refusal)? {
-            Some((member, team)) => Ok(BeforeChange::keep()
-                .owned_by(Owners::user(member.id.clone()).and_team(team))),
+            Some((member, team)) => {
+                Ok(BeforeChange::keep().owned_by(Owners::user(member.id.clone()).and_team(team)))
+            }
             None => Err(Refusal::field(
                 "/territory",
                 "no-rep",
@@ -121,13 +125,19 @@ mod tests {
         TestHost::new()
             .with_member(Member::new("u-ann", "Ann").in_team("t-north", "North"))
             .with_member(Member::new("u-bob", "Bob").in_team("t-north", "North"))
-            .with_member(Member::new("u-cid", "Cid").in_team("t-north", "North").disabled())
+            .with_member(
+                Member::new("u-cid", "Cid")
+                    .in_team("t-north", "North")
+                    .disabled(),
+            )
             .with_member(Member::new("u-dan", "Dan").in_team("t-south", "South"))
             .on_query(|_, query, stored| {
                 let filter = query.filter.clone().unwrap_or_default();
                 Ok(stored
                     .iter()
-                    .filter(|lead| filter.contains(&format!("'{}'", lead["owned_by"].as_str().unwrap_or("-"))))
+                    .filter(|lead| {
+                        filter.contains(&format!("'{}'", lead["owned_by"].as_str().unwrap_or("-")))
+                    })
                     .cloned()
                     .collect())
             })
@@ -140,7 +150,10 @@ mod tests {
             .install();
         let event = RecordEvent::create(LEAD, json!({"name": "Lead", "territory": "North"}));
         let change = Router::before_change_with_owners(&event).unwrap();
-        assert_eq!(change.owners, Some(Owners::user("u-bob").and_team("t-north")));
+        assert_eq!(
+            change.owners,
+            Some(Owners::user("u-bob").and_team("t-north"))
+        );
         assert_eq!(change.record, None);
     }
 
@@ -148,7 +161,10 @@ mod tests {
     fn ties_go_by_name_and_an_empty_territory_is_refused() {
         let _host = team().install();
         let event = RecordEvent::create(LEAD, json!({"territory": "t-north"}));
-        let owners = Router::before_change_with_owners(&event).unwrap().owners.unwrap();
+        let owners = Router::before_change_with_owners(&event)
+            .unwrap()
+            .owners
+            .unwrap();
         assert_eq!(owners.owned_by.as_deref(), Some("u-ann"));
         let event = RecordEvent::create(LEAD, json!({"territory": "West"}));
         let Err(Refusal::Invalid(errors)) = Router::before_change_with_owners(&event) else {
@@ -160,12 +176,24 @@ mod tests {
     #[test]
     fn a_named_rep_is_taken_as_given_and_checked_by_the_host() {
         let host = team().install();
-        let event = RecordEvent::create(LEAD, json!({"assign_to": "u-dan", "assign_team": "t-south"}));
-        let owners = Router::before_change_with_owners(&event).unwrap().owners.unwrap();
+        let event = RecordEvent::create(
+            LEAD,
+            json!({"assign_to": "u-dan", "assign_team": "t-south"}),
+        );
+        let owners = Router::before_change_with_owners(&event)
+            .unwrap()
+            .owners
+            .unwrap();
         assert!(host.check_owners(&owners).is_ok());
         let event = RecordEvent::create(LEAD, json!({"assign_to": "u-nobody"}));
-        let owners = Router::before_change_with_owners(&event).unwrap().owners.unwrap();
-        assert!(matches!(host.check_owners(&owners), Err(HostError::Invalid(_))));
+        let owners = Router::before_change_with_owners(&event)
+            .unwrap()
+            .owners
+            .unwrap();
+        assert!(matches!(
+            host.check_owners(&owners),
+            Err(HostError::Invalid(_))
+        ));
     }
 
     #[test]
@@ -178,6 +206,8 @@ mod tests {
             input: json!({}),
             actor: "test".into(),
         };
-        assert!(matches!(Router::action(&request), Err(Refusal::Conflict(m)) if m.contains("denied")));
+        assert!(
+            matches!(Router::action(&request), Err(Refusal::Conflict(m)) if m.contains("denied"))
+        );
     }
 }
