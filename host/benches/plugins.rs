@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::{Value, json};
-use xrm::plugin::bindings::types::{Operation, RecordEvent};
+use xrm::plugin::bindings::types::{Member, Operation, Ownership, RecordEvent};
 use xrm::plugin::{
-    BoxFuture, CallSite, Compiled, HostApi, HostCallError, Limits, MemoryReset, QueryArgs, Runtime,
+    ApiVersion, BoxFuture, CallSite, Compiled, HostApi, HostCallError, Limits, MemoryReset,
+    QueryArgs, Runtime,
 };
 
 /// Host calls that answer nothing: the benchmark measures the sandbox, not a database.
@@ -54,6 +55,17 @@ impl HostApi for NullHost {
         _: &'a str,
     ) -> BoxFuture<'a, Result<(), HostCallError>> {
         Box::pin(async { Ok(()) })
+    }
+    fn assign_record<'a>(
+        &'a mut self,
+        _: &'a str,
+        _: &'a str,
+        _: Ownership,
+    ) -> BoxFuture<'a, Result<String, HostCallError>> {
+        Box::pin(async { Ok("{}".to_owned()) })
+    }
+    fn list_members(&mut self) -> BoxFuture<'_, Result<Vec<Member>, HostCallError>> {
+        Box::pin(async { Ok(Vec::new()) })
     }
     fn config(&self) -> String {
         "{}".into()
@@ -108,7 +120,7 @@ fn invoke_validate(
             Box::pin(async move {
                 let errors = instance
                     .xrm_plugin_hooks()
-                    .call_validate(store, &event)
+                    .call_validate(store, &*event)
                     .await?;
                 Ok(Ok(errors))
             })
@@ -128,7 +140,7 @@ fn validate_bench(c: &mut Criterion, name: &str, package: &str, file: &str, even
         .unwrap();
     let runtime: Runtime<NullHost> = Runtime::new(None).unwrap();
     let compiled: Compiled<NullHost> = tokio
-        .block_on(runtime.compile(Arc::new(bytes), "bench"))
+        .block_on(runtime.compile(Arc::new(bytes), "bench", ApiVersion::NEWEST))
         .unwrap();
     let site = CallSite {
         plugin: package.into(),
@@ -192,7 +204,7 @@ fn memory_reset_sweep(event: &RecordEvent) {
         .map(|reset| {
             let runtime: Runtime<NullHost> = Runtime::with_memory_reset(None, reset).unwrap();
             let compiled = tokio
-                .block_on(runtime.compile(bytes.clone(), "bench"))
+                .block_on(runtime.compile(bytes.clone(), "bench", ApiVersion::NEWEST))
                 .unwrap();
             for _ in 0..2_000 {
                 invoke_validate(&tokio, &runtime, &compiled, &site, &event);

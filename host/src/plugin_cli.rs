@@ -379,7 +379,7 @@ pub fn scaffold(name: &str, dir: &Path, sdk: Option<&Path>) -> Result<Vec<String
             MANIFEST
                 .replace("{name}", name)
                 .replace("{component}", &component)
-                .replace("{api}", crate::plugin::manifest::SUPPORTED_API_VERSIONS[0]),
+                .replace("{api}", crate::plugin::ApiVersion::NEWEST.as_str()),
         ),
         (
             "build-package",

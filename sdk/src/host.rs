@@ -7,6 +7,7 @@
 use serde_json::Value;
 
 use crate::events::FieldError;
+use crate::ownership::{Member, Owners};
 
 /// Query options, in the same language as the REST API.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -100,6 +101,20 @@ pub fn delete_record(entity_type: &str, id: &str) -> Result<(), HostError> {
     imp::delete_record(entity_type, id)
 }
 
+/// Gives a record new owners, exactly as given (`None` clears that owner), and returns it as
+/// stored. Needs the write capability on the type; the user and team must exist in the
+/// workspace (else [`HostError::Invalid`] at `/owned_by` or `/owning_team`). Audited, and
+/// transactional like the plugin's other writes. API 0.2.0.
+pub fn assign_record(entity_type: &str, id: &str, owners: &Owners) -> Result<Value, HostError> {
+    imp::assign_record(entity_type, id, owners)
+}
+
+/// Every user of the workspace with their teams, by display name: for routing work to people.
+/// Needs the `members` capability. API 0.2.0.
+pub fn list_members() -> Result<Vec<Member>, HostError> {
+    imp::list_members()
+}
+
 /// This plugin's configuration in the current workspace (`{}` when none is set).
 pub fn config() -> Value {
     imp::config()
@@ -132,6 +147,7 @@ mod imp {
     use super::{HostError, Level, Query};
     use crate::bindings::xrm::plugin::{host, types};
     use crate::events::FieldError;
+    use crate::ownership::{Member, Owners, TeamRef};
 
     fn error(error: types::HostError) -> HostError {
         match error {
@@ -192,6 +208,34 @@ mod imp {
         host::delete_record(entity_type, id).map_err(error)
     }
 
+    pub fn assign_record(entity_type: &str, id: &str, owners: &Owners) -> Result<Value, HostError> {
+        let owners = types::Ownership {
+            owned_by: owners.owned_by.clone(),
+            owning_team: owners.owning_team.clone(),
+        };
+        parse(&host::assign_record(entity_type, id, &owners).map_err(error)?)
+    }
+
+    pub fn list_members() -> Result<Vec<Member>, HostError> {
+        Ok(host::list_members()
+            .map_err(error)?
+            .into_iter()
+            .map(|member| Member {
+                id: member.id,
+                display_name: member.display_name,
+                teams: member
+                    .teams
+                    .into_iter()
+                    .map(|team| TeamRef {
+                        id: team.id,
+                        name: team.name,
+                    })
+                    .collect(),
+                disabled: member.disabled,
+            })
+            .collect())
+    }
+
     pub fn config() -> Value {
         parse(&host::config()).unwrap_or(Value::Null)
     }
@@ -217,6 +261,7 @@ mod imp {
     use serde_json::Value;
 
     use super::{HostError, Level, Query};
+    use crate::ownership::{Member, Owners};
     use crate::testing::with_host;
 
     pub fn get_record(entity_type: &str, id: &str) -> Result<Option<Value>, HostError> {
@@ -237,6 +282,14 @@ mod imp {
 
     pub fn delete_record(entity_type: &str, id: &str) -> Result<(), HostError> {
         with_host(|host| host.delete_record(entity_type, id))
+    }
+
+    pub fn assign_record(entity_type: &str, id: &str, owners: &Owners) -> Result<Value, HostError> {
+        with_host(|host| host.assign_record(entity_type, id, owners))
+    }
+
+    pub fn list_members() -> Result<Vec<Member>, HostError> {
+        with_host(|host| host.list_members())
     }
 
     pub fn config() -> Value {

@@ -26,6 +26,7 @@
 
 mod events;
 pub mod host;
+mod ownership;
 mod plugin;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod testing;
@@ -35,27 +36,28 @@ pub use events::{
     Refusal, Report, ReportRequest, ScheduleEvent,
 };
 pub use host::{HostError, Query};
+pub use ownership::{BeforeChange, Member, Owners, TeamRef};
 pub use plugin::Plugin;
 pub use serde_json::{Value, json};
 
 /// The version of the plugin API (the WIT package `xrm:plugin`) this SDK builds against. A
 /// manifest's `api` field names it.
-pub const API_VERSION: &str = "0.1.0";
+pub const API_VERSION: &str = "0.2.0";
 
 /// Everything a plugin usually needs, in one `use`.
 pub mod prelude {
     pub use crate::{
-        ActionRequest, Chart, ChartKind, Column, ColumnKind, FieldError, HostError, Operation,
-        Plugin, Query, RecordEvent, Refusal, Report, ReportRequest, ScheduleEvent, Value,
-        export_plugin, host, json,
+        ActionRequest, BeforeChange, Chart, ChartKind, Column, ColumnKind, FieldError, HostError,
+        Member, Operation, Owners, Plugin, Query, RecordEvent, Refusal, Report, ReportRequest,
+        ScheduleEvent, TeamRef, Value, export_plugin, host, json,
     };
 }
 
-/// The bindings generated from `wit/0.1.0`; used by [`export_plugin!`], not by plugin code.
+/// The bindings generated from `wit/0.2.0`; used by [`export_plugin!`], not by plugin code.
 #[doc(hidden)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "wit/0.1.0",
+        path: "wit/0.2.0",
         world: "plugin",
         pub_export_macro: true,
         export_macro_name: "__export_plugin_world",
@@ -84,7 +86,7 @@ macro_rules! export_plugin {
                 fn before_change(
                     event: $crate::bindings::xrm::plugin::types::RecordEvent,
                 ) -> ::std::result::Result<
-                    ::std::option::Option<::std::string::String>,
+                    $crate::bindings::xrm::plugin::types::BeforeChangeResult,
                     $crate::bindings::xrm::plugin::types::Refusal,
                 > {
                     $crate::__private::before_change::<$plugin>(event)

@@ -5,6 +5,7 @@ use serde_json::Value;
 use crate::events::{
     ActionRequest, FieldError, RecordEvent, Refusal, Report, ReportRequest, ScheduleEvent,
 };
+use crate::ownership::BeforeChange;
 
 /// A plugin: one function per hook, each with a default that does nothing. The host creates a
 /// fresh instance for every call, so handlers are associated functions with no state to keep.
@@ -18,6 +19,15 @@ pub trait Plugin {
     /// it, or a refusal. Host writes made here roll back with the request.
     fn before_change(_event: &RecordEvent) -> Result<Option<Value>, Refusal> {
         Ok(None)
+    }
+
+    /// [`Plugin::before_change`] that may also set the record's owners: a before-create hook
+    /// that returns owners has the record inserted already owned by them (lead assignment), a
+    /// before-update reassigns it. The host checks that the user and team exist in the
+    /// workspace and that the plugin may write the type, in the request's transaction. The
+    /// default runs `before_change` and keeps the owners.
+    fn before_change_with_owners(event: &RecordEvent) -> Result<BeforeChange, Refusal> {
+        Self::before_change(event).map(BeforeChange::from)
     }
 
     /// After commit, delivered at least once: make it idempotent. An error is retried.
@@ -95,9 +105,15 @@ pub mod adapter {
 
     pub fn before_change<P: Plugin>(
         event: wit::RecordEvent,
-    ) -> Result<Option<String>, wit::Refusal> {
-        P::before_change(&self::event(event))
-            .map(|record| record.map(|r| r.to_string()))
+    ) -> Result<wit::BeforeChangeResult, wit::Refusal> {
+        P::before_change_with_owners(&self::event(event))
+            .map(|change| wit::BeforeChangeResult {
+                record: change.record.map(|r| r.to_string()),
+                ownership: change.owners.map(|owners| wit::Ownership {
+                    owned_by: owners.owned_by,
+                    owning_team: owners.owning_team,
+                }),
+            })
             .map_err(refusal)
     }
 

@@ -14,6 +14,22 @@
 //! host::create_record("complaint", &json!({"subject": "Broken"})).unwrap();
 //! assert_eq!(test.records("complaint").len(), 1);
 //! ```
+//!
+//! Members (API 0.2.0) are the directory behind `list_members` and `assign_record`:
+//!
+//! ```
+//! use xrm_sdk::testing::TestHost;
+//! use xrm_sdk::{host, json, Member, Owners};
+//!
+//! let test = TestHost::new()
+//!     .with_member(Member::new("u1", "Ada").in_team("t1", "Service"))
+//!     .with_record("complaint", json!({"id": "k1"}))
+//!     .install();
+//! assert_eq!(host::list_members().unwrap()[0].teams[0].name, "Service");
+//! host::assign_record("complaint", "k1", &Owners::user("u1").and_team("t1")).unwrap();
+//! assert_eq!(test.record("complaint", "k1").unwrap()["owned_by"], "u1");
+//! assert!(host::assign_record("complaint", "k1", &Owners::user("nobody")).is_err());
+//! ```
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -21,7 +37,9 @@ use std::rc::Rc;
 
 use serde_json::{Map, Value};
 
+use crate::events::FieldError;
 use crate::host::{HostError, Level, Query};
+use crate::ownership::{Member, Owners};
 
 type QueryFn = dyn Fn(&str, &Query, &[Value]) -> Result<Vec<Value>, HostError>;
 
@@ -34,6 +52,8 @@ pub struct TestHost {
     denied: Vec<String>,
     on_query: Option<Box<QueryFn>>,
     next_id: u64,
+    members: Vec<Member>,
+    members_denied: bool,
 }
 
 impl Default for TestHost {
@@ -64,7 +84,23 @@ impl TestHost {
             denied: Vec::new(),
             on_query: None,
             next_id: 1,
+            members: Vec::new(),
+            members_denied: false,
         }
+    }
+
+    /// Adds a user of the workspace (with their teams): listed by `list_members`, and a valid
+    /// owner (user, or any of their teams) for `assign_record` and before-hook owners.
+    pub fn with_member(mut self, member: Member) -> TestHost {
+        self.members.push(member);
+        self
+    }
+
+    /// Makes `list_members` fail with `Denied`, as a manifest without the `members`
+    /// capability would.
+    pub fn deny_members(mut self) -> TestHost {
+        self.members_denied = true;
+        self
     }
 
     /// Adds a stored record; it gets an `id` if it has none.
@@ -203,6 +239,66 @@ impl TestHost {
         Ok(record.clone())
     }
 
+    /// Refuses owners that are not a member (or a team of one), as the host does.
+    pub fn check_owners(&self, owners: &Owners) -> Result<(), HostError> {
+        let mut errors = Vec::new();
+        if let Some(user) = &owners.owned_by
+            && !self.members.iter().any(|m| &m.id == user)
+        {
+            errors.push(FieldError::new(
+                "/owned_by",
+                "user",
+                format!("there is no user '{user}' in this workspace"),
+            ));
+        }
+        if let Some(team) = &owners.owning_team
+            && !self
+                .members
+                .iter()
+                .any(|m| m.teams.iter().any(|t| &t.id == team))
+        {
+            errors.push(FieldError::new(
+                "/owning_team",
+                "team",
+                format!("there is no team '{team}' in this workspace"),
+            ));
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(HostError::Invalid(errors))
+        }
+    }
+
+    pub(crate) fn assign_record(
+        &mut self,
+        entity_type: &str,
+        id: &str,
+        owners: &Owners,
+    ) -> Result<Value, HostError> {
+        self.check(entity_type)?;
+        self.check_owners(owners)?;
+        let record = self
+            .find(entity_type, id)
+            .ok_or_else(|| HostError::NotFound(format!("{entity_type} {id}")))?;
+        record["owned_by"] = owners.owned_by.clone().into();
+        record["owning_team"] = owners.owning_team.clone().into();
+        let version = record["version"].as_i64().unwrap_or(1) + 1;
+        record["version"] = Value::from(version);
+        Ok(record.clone())
+    }
+
+    pub(crate) fn list_members(&mut self) -> Result<Vec<Member>, HostError> {
+        if self.members_denied {
+            return Err(HostError::Denied(
+                "the test host denies the members capability".into(),
+            ));
+        }
+        let mut members = self.members.clone();
+        members.sort_by(|a, b| (&a.display_name, &a.id).cmp(&(&b.display_name, &b.id)));
+        Ok(members)
+    }
+
     pub(crate) fn delete_record(&mut self, entity_type: &str, id: &str) -> Result<(), HostError> {
         self.check(entity_type)?;
         let records = self.records.entry(entity_type.to_owned()).or_default();
@@ -232,6 +328,12 @@ impl TestHandle {
     /// A stored record by id.
     pub fn record(&self, entity_type: &str, id: &str) -> Option<Value> {
         self.0.borrow_mut().find(entity_type, id).cloned()
+    }
+
+    /// Checks owners a before-hook returned against the members, as the host would before
+    /// inserting the record.
+    pub fn check_owners(&self, owners: &Owners) -> Result<(), HostError> {
+        self.0.borrow().check_owners(owners)
     }
 
     /// The log lines written so far.
@@ -304,6 +406,43 @@ mod tests {
             host::create_record("contract", &json!({})),
             Err(HostError::Denied(_))
         ));
+    }
+
+    #[test]
+    fn members_and_assignment() {
+        let test = TestHost::new()
+            .with_member(Member::new("u2", "Bea").in_team("t1", "North"))
+            .with_member(Member::new("u1", "Ada").disabled())
+            .with_record("lead", json!({"id": "l1", "version": 1}))
+            .install();
+        let members = host::list_members().unwrap();
+        assert_eq!(members[0].display_name, "Ada");
+        assert!(members[0].disabled);
+        assert!(members[1].belongs_to("North") && members[1].belongs_to("t1"));
+        let assigned =
+            host::assign_record("lead", "l1", &Owners::user("u2").and_team("t1")).unwrap();
+        assert_eq!(assigned["owned_by"], "u2");
+        assert_eq!(assigned["owning_team"], "t1");
+        assert_eq!(assigned["version"], 2);
+        let Err(HostError::Invalid(errors)) =
+            host::assign_record("lead", "l1", &Owners::user("u9").and_team("t9"))
+        else {
+            panic!("unknown owners must be refused");
+        };
+        assert_eq!(errors[0].path, "/owned_by");
+        assert_eq!(errors[1].path, "/owning_team");
+        assert_eq!(test.record("lead", "l1").unwrap()["owned_by"], "u2");
+        assert!(matches!(
+            host::assign_record("lead", "nope", &Owners::default()),
+            Err(HostError::NotFound(_))
+        ));
+        assert!(test.check_owners(&Owners::team("t1")).is_ok());
+    }
+
+    #[test]
+    fn members_can_be_denied() {
+        let _test = TestHost::new().deny_members().install();
+        assert!(matches!(host::list_members(), Err(HostError::Denied(_))));
     }
 
     #[test]

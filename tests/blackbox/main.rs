@@ -11,6 +11,7 @@ mod durability;
 mod entity_types;
 mod operations;
 mod package_types;
+mod plugin_api;
 mod plugin_cli;
 mod plugin_jobs;
 mod plugins;

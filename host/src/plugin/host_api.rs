@@ -9,8 +9,8 @@ use wasmtime::component::ResourceTable;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
-use super::bindings::types::{FieldError, HostError, LogLevel, Query};
-use super::bindings::xrm::plugin::{host, types};
+use super::bindings::types::{FieldError, HostError, Member, Ownership};
+use super::bindings::{old_host_error, v0_1, v0_2};
 use super::runtime::{CallSite, MAX_OUTPUT_BYTES};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -63,6 +63,15 @@ pub trait HostApi: Send + Sized + 'static {
         entity_type: &'a str,
         id: &'a str,
     ) -> BoxFuture<'a, Result<(), HostCallError>>;
+    /// Gives a record new owners (API 0.2.0 on).
+    fn assign_record<'a>(
+        &'a mut self,
+        entity_type: &'a str,
+        id: &'a str,
+        owners: Ownership,
+    ) -> BoxFuture<'a, Result<String, HostCallError>>;
+    /// The workspace's members for routing (API 0.2.0 on).
+    fn list_members(&mut self) -> BoxFuture<'_, Result<Vec<Member>, HostCallError>>;
     /// The plugin's configuration as JSON text.
     fn config(&self) -> String;
 }
@@ -165,105 +174,143 @@ fn to_wit(error: HostCallError) -> HostError {
     }
 }
 
-impl<H: HostApi> types::Host for Invocation<H> {}
+/// The host calls every API version has, written once for the bindings module `$v` and the
+/// conversion `$error` of a host error into that version's.
+macro_rules! host_calls_0_1 {
+    ($v:ident, $error:expr) => {
+        async fn get_record(
+            &mut self,
+            entity_type: String,
+            id: String,
+        ) -> wasmtime::Result<Result<Option<String>, $v::xrm::plugin::types::HostError>> {
+            self.spend("get-record")?;
+            Ok(self
+                .host
+                .get_record(&entity_type, &id)
+                .await
+                .map_err(|e| $error(to_wit(e))))
+        }
 
-impl<H: HostApi> host::Host for Invocation<H> {
-    async fn get_record(
+        async fn query_records(
+            &mut self,
+            entity_type: String,
+            query: $v::xrm::plugin::types::Query,
+        ) -> wasmtime::Result<Result<Vec<String>, $v::xrm::plugin::types::HostError>> {
+            self.spend("query-records")?;
+            let args = QueryArgs {
+                filter: query.filter,
+                order_by: query.order_by,
+                top: query.top,
+            };
+            Ok(self
+                .host
+                .query_records(&entity_type, args)
+                .await
+                .map_err(|e| $error(to_wit(e))))
+        }
+
+        async fn create_record(
+            &mut self,
+            entity_type: String,
+            data: String,
+        ) -> wasmtime::Result<Result<String, $v::xrm::plugin::types::HostError>> {
+            self.spend("create-record")?;
+            if let Err(error) = self.output_check(&data) {
+                return Ok(Err($error(error)));
+            }
+            Ok(self
+                .host
+                .create_record(&entity_type, &data)
+                .await
+                .map_err(|e| $error(to_wit(e))))
+        }
+
+        async fn update_record(
+            &mut self,
+            entity_type: String,
+            id: String,
+            patch: String,
+        ) -> wasmtime::Result<Result<String, $v::xrm::plugin::types::HostError>> {
+            self.spend("update-record")?;
+            if let Err(error) = self.output_check(&patch) {
+                return Ok(Err($error(error)));
+            }
+            Ok(self
+                .host
+                .update_record(&entity_type, &id, &patch)
+                .await
+                .map_err(|e| $error(to_wit(e))))
+        }
+
+        async fn delete_record(
+            &mut self,
+            entity_type: String,
+            id: String,
+        ) -> wasmtime::Result<Result<(), $v::xrm::plugin::types::HostError>> {
+            self.spend("delete-record")?;
+            Ok(self
+                .host
+                .delete_record(&entity_type, &id)
+                .await
+                .map_err(|e| $error(to_wit(e))))
+        }
+
+        async fn config(&mut self) -> wasmtime::Result<String> {
+            Ok(self.host.config())
+        }
+
+        async fn log(
+            &mut self,
+            level: $v::xrm::plugin::types::LogLevel,
+            message: String,
+        ) -> wasmtime::Result<()> {
+            use $v::xrm::plugin::types::LogLevel;
+            self.spend("log")?;
+            let message: String = message.chars().take(2000).collect();
+            let (plugin, hook) = (&self.site.plugin, &self.site.hook);
+            match level {
+                LogLevel::Trace => tracing::trace!(plugin, hook, "{message}"),
+                LogLevel::Debug => tracing::debug!(plugin, hook, "{message}"),
+                LogLevel::Info => tracing::info!(plugin, hook, "{message}"),
+                LogLevel::Warn => tracing::warn!(plugin, hook, "{message}"),
+                LogLevel::Error => tracing::error!(plugin, hook, "{message}"),
+            }
+            Ok(())
+        }
+
+        async fn now(&mut self) -> wasmtime::Result<String> {
+            Ok(crate::clock::now())
+        }
+    };
+}
+
+impl<H: HostApi> v0_1::xrm::plugin::types::Host for Invocation<H> {}
+
+impl<H: HostApi> v0_1::xrm::plugin::host::Host for Invocation<H> {
+    host_calls_0_1!(v0_1, old_host_error);
+}
+
+impl<H: HostApi> v0_2::xrm::plugin::types::Host for Invocation<H> {}
+
+impl<H: HostApi> v0_2::xrm::plugin::host::Host for Invocation<H> {
+    host_calls_0_1!(v0_2, std::convert::identity);
+
+    async fn assign_record(
         &mut self,
         entity_type: String,
         id: String,
-    ) -> wasmtime::Result<Result<Option<String>, HostError>> {
-        self.spend("get-record")?;
-        Ok(self
-            .host
-            .get_record(&entity_type, &id)
-            .await
-            .map_err(to_wit))
-    }
-
-    async fn query_records(
-        &mut self,
-        entity_type: String,
-        query: Query,
-    ) -> wasmtime::Result<Result<Vec<String>, HostError>> {
-        self.spend("query-records")?;
-        let args = QueryArgs {
-            filter: query.filter,
-            order_by: query.order_by,
-            top: query.top,
-        };
-        Ok(self
-            .host
-            .query_records(&entity_type, args)
-            .await
-            .map_err(to_wit))
-    }
-
-    async fn create_record(
-        &mut self,
-        entity_type: String,
-        data: String,
+        owners: Ownership,
     ) -> wasmtime::Result<Result<String, HostError>> {
-        self.spend("create-record")?;
-        if let Err(error) = self.output_check(&data) {
-            return Ok(Err(error));
-        }
+        self.spend("assign-record")?;
         Ok(self
             .host
-            .create_record(&entity_type, &data)
+            .assign_record(&entity_type, &id, owners)
             .await
             .map_err(to_wit))
     }
 
-    async fn update_record(
-        &mut self,
-        entity_type: String,
-        id: String,
-        patch: String,
-    ) -> wasmtime::Result<Result<String, HostError>> {
-        self.spend("update-record")?;
-        if let Err(error) = self.output_check(&patch) {
-            return Ok(Err(error));
-        }
-        Ok(self
-            .host
-            .update_record(&entity_type, &id, &patch)
-            .await
-            .map_err(to_wit))
-    }
-
-    async fn delete_record(
-        &mut self,
-        entity_type: String,
-        id: String,
-    ) -> wasmtime::Result<Result<(), HostError>> {
-        self.spend("delete-record")?;
-        Ok(self
-            .host
-            .delete_record(&entity_type, &id)
-            .await
-            .map_err(to_wit))
-    }
-
-    async fn config(&mut self) -> wasmtime::Result<String> {
-        Ok(self.host.config())
-    }
-
-    async fn log(&mut self, level: LogLevel, message: String) -> wasmtime::Result<()> {
-        self.spend("log")?;
-        let message: String = message.chars().take(2000).collect();
-        let (plugin, hook) = (&self.site.plugin, &self.site.hook);
-        match level {
-            LogLevel::Trace => tracing::trace!(plugin, hook, "{message}"),
-            LogLevel::Debug => tracing::debug!(plugin, hook, "{message}"),
-            LogLevel::Info => tracing::info!(plugin, hook, "{message}"),
-            LogLevel::Warn => tracing::warn!(plugin, hook, "{message}"),
-            LogLevel::Error => tracing::error!(plugin, hook, "{message}"),
-        }
-        Ok(())
-    }
-
-    async fn now(&mut self) -> wasmtime::Result<String> {
-        Ok(crate::clock::now())
+    async fn list_members(&mut self) -> wasmtime::Result<Result<Vec<Member>, HostError>> {
+        self.spend("list-members")?;
+        Ok(self.host.list_members().await.map_err(to_wit))
     }
 }

@@ -9,8 +9,11 @@ use serde_json::Value;
 
 use crate::error::FieldError;
 
-/// The plugin API versions (WIT packages `xrm:plugin@…`) this host loads.
-pub const SUPPORTED_API_VERSIONS: &[&str] = &["0.1.0"];
+use super::bindings::ApiVersion;
+
+/// The plugin API versions (WIT packages `xrm:plugin@…`) this host loads, oldest first: a
+/// version stays here (and its bindings module in `bindings`) as long as any plugin may use it.
+pub const SUPPORTED_API_VERSIONS: &[&str] = &["0.1.0", "0.2.0"];
 
 /// Upper bounds an admin may set for one plugin; the defaults are in [`Limits::default`].
 pub const MAX_DEADLINE_MS: u64 = 60_000;
@@ -80,6 +83,10 @@ pub struct Capabilities {
     /// fields, which it always sees). A type not listed here is visible whole.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub fields: BTreeMap<String, Vec<String>>,
+    /// May list the workspace's members (id, display name, teams, disabled), to route work to
+    /// people. API 0.2.0 on.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub members: bool,
 }
 
 impl Capabilities {
@@ -240,6 +247,19 @@ fn is_package_path(path: &str) -> bool {
 }
 
 impl Manifest {
+    /// The plugin API version the components are linked against. A stored manifest was
+    /// checked at install, so an unknown version here is a host downgrade: reported, not
+    /// guessed.
+    pub fn api_version(&self) -> Result<ApiVersion, String> {
+        ApiVersion::parse(&self.api).ok_or_else(|| {
+            format!(
+                "plugin API {:?} is not supported by this host; supported: {}",
+                self.api,
+                SUPPORTED_API_VERSIONS.join(", ")
+            )
+        })
+    }
+
     /// Parses and checks a manifest; the errors name every problem.
     pub fn parse(text: &[u8]) -> Result<Manifest, Vec<FieldError>> {
         let manifest: Manifest = serde_json::from_slice(text).map_err(|error| {
@@ -376,6 +396,18 @@ impl Manifest {
                         format!("entry {i}: {name:?} is not an entity type name"),
                     );
                 }
+            }
+            if plugin.capabilities.members
+                && ApiVersion::parse(&self.api).is_some_and(|v| !v.has_ownership())
+            {
+                error(
+                    format!("{at}/capabilities/members"),
+                    "capability",
+                    format!(
+                        "the members capability needs plugin API 0.2.0 or later; this package is built against {}",
+                        self.api
+                    ),
+                );
             }
             for (entity_type, fields) in &plugin.capabilities.fields {
                 let path = format!("{at}/capabilities/fields/{entity_type}");
@@ -649,6 +681,31 @@ mod tests {
         ))
         .unwrap_err();
         assert!(errors[0].message.contains("extra"), "{errors:?}");
+    }
+
+    #[test]
+    fn every_supported_version_has_bindings_and_members_need_0_2() {
+        for version in SUPPORTED_API_VERSIONS {
+            assert_eq!(
+                ApiVersion::parse(version).map(ApiVersion::as_str),
+                Some(*version)
+            );
+        }
+        assert_eq!(ApiVersion::ALL.len(), SUPPORTED_API_VERSIONS.len());
+        let plugin = json!({"name": "p", "component": "p.wasm", "capabilities": {"members": true}});
+        let mut old: Value = serde_json::from_slice(&manifest(plugin.clone())).unwrap();
+        old["api"] = json!("0.1.0");
+        let errors = Manifest::parse(old.to_string().as_bytes()).unwrap_err();
+        assert_eq!(
+            errors[0].path, "/plugins/0/capabilities/members",
+            "{errors:?}"
+        );
+        assert!(errors[0].message.contains("0.2.0"), "{errors:?}");
+        let mut new = old;
+        new["api"] = json!("0.2.0");
+        let parsed = Manifest::parse(new.to_string().as_bytes()).unwrap();
+        assert!(parsed.plugins[0].capabilities.members);
+        assert_eq!(parsed.api_version(), Ok(ApiVersion::V0_2));
     }
 
     #[test]

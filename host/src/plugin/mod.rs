@@ -10,6 +10,7 @@ pub mod package;
 mod runtime;
 pub mod signature;
 
+pub use self::bindings::ApiVersion;
 pub use self::contents::PackageContents;
 pub use self::host_api::{BoxFuture, HostApi, HostCallError, QueryArgs};
 pub use self::manifest::{Hook, Limits, Manifest, PluginManifest};

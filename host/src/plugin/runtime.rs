@@ -12,7 +12,7 @@ use wasmtime::{
 };
 use wasmtime::{StoreLimits, StoreLimitsBuilder};
 
-use super::bindings::{self, PluginPre};
+use super::bindings::{self, ApiVersion, PluginPre};
 use super::host_api::{HostApi, Invocation};
 use super::manifest::{Limits, MAX_MEMORY_MB};
 use super::{Failure, FailureKind};
@@ -116,7 +116,10 @@ impl<H: HostApi> Runtime<H> {
         let engine = Engine::new(&config).map_err(|e| e.to_string())?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| e.to_string())?;
-        bindings::Plugin::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)
+        // Every API version's host functions; each component links to those of its version.
+        bindings::v0_1::Plugin::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)
+            .map_err(|e| e.to_string())?;
+        bindings::v0_2::Plugin::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)
             .map_err(|e| e.to_string())?;
         if let Some(dir) = &cache_dir {
             std::fs::create_dir_all(dir)
@@ -144,9 +147,15 @@ impl<H: HostApi> Runtime<H> {
         })
     }
 
-    /// Compiles a component (or loads its compiled code from the cache) and links it. Refuses
-    /// a component that is not a plugin of this API: missing exports, unknown imports.
-    pub async fn compile(&self, bytes: Arc<Vec<u8>>, sha256: &str) -> Result<Compiled<H>, String> {
+    /// Compiles a component (or loads its compiled code from the cache) and links it against
+    /// the bindings of API `version`. Refuses a component that is not a plugin of that version:
+    /// missing exports, unknown imports.
+    pub async fn compile(
+        &self,
+        bytes: Arc<Vec<u8>>,
+        sha256: &str,
+        version: ApiVersion,
+    ) -> Result<Compiled<H>, String> {
         if bytes.len() > MAX_COMPONENT_BYTES {
             return Err(format!(
                 "the component is {} bytes, more than the limit of {MAX_COMPONENT_BYTES}",
@@ -190,12 +199,17 @@ impl<H: HostApi> Runtime<H> {
                 ));
             }
         };
+        version.check_exports(&self.engine, &component)?;
         let pre = self
             .linker
             .instantiate_pre(&component)
             .map_err(|e| format!("the component does not fit the plugin API: {e:#}"))?;
-        let pre = PluginPre::new(pre)
-            .map_err(|e| format!("the component does not export the plugin API: {e:#}"))?;
+        let pre = PluginPre::new(version, pre).map_err(|e| {
+            format!(
+                "the component does not export the plugin API {}: {e:#}",
+                version.as_str()
+            )
+        })?;
         Ok(Compiled { pre })
     }
 

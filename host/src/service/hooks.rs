@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 
+use super::ownership::{Owners, check_owners};
 use super::plugin_host::{PluginHost, Writes};
 use super::plugins::{LoadedPlugin, WorkspacePlugins};
 use super::{App, field_access};
@@ -191,7 +192,7 @@ impl App {
                         Box::pin(async move {
                             let found = instance
                                 .xrm_plugin_hooks()
-                                .call_validate(store, &call_event)
+                                .call_validate(store, call_event)
                                 .await?;
                             Ok(Ok(found))
                         })
@@ -247,8 +248,9 @@ impl App {
         })
     }
 
-    /// Runs the before-* hooks of a type in the write transaction. Returns the transaction and
-    /// the record as the plugins left it (`None`: unchanged).
+    /// Runs the before-* hooks of a type in the write transaction. Returns the transaction,
+    /// the record as the plugins left it (`None`: unchanged) and the owners they gave it
+    /// (`None`: unchanged), checked in the transaction.
     pub(super) async fn plugin_before(
         &self,
         plugins: &WorkspacePlugins,
@@ -257,8 +259,9 @@ impl App {
         mut event: wit::RecordEvent,
         mut tx: Tx,
         actor: &Actor,
-    ) -> Result<(Tx, Option<Value>)> {
+    ) -> Result<(Tx, Option<Value>, Option<Owners>)> {
         let mut changed = None;
+        let mut owners = None;
         let id = event.id.clone();
         let entity_type = event.entity_type.clone();
         let subject = Subject::record(&entity_type, &id);
@@ -277,7 +280,7 @@ impl App {
                         Box::pin(async move {
                             let outcome = instance
                                 .xrm_plugin_hooks()
-                                .call_before_change(store, &call_event)
+                                .call_before_change(store, call_event)
                                 .await?;
                             Ok(Ok(outcome))
                         })
@@ -286,10 +289,38 @@ impl App {
                 .await
                 .map_err(Error::PluginFailed)?;
             tx = host.tx.expect("a before hook keeps its transaction");
+            let outcome = match outcome {
+                Ok(_) if hook == Hook::BeforeDelete => Ok((None, None)),
+                Ok(result) => Ok((result.record, result.ownership)),
+                Err(refusal) => Err(refusal),
+            };
+            if let Ok((_, Some(ownership))) = &outcome {
+                let given = Owners {
+                    owned_by: ownership.owned_by.clone(),
+                    owning_team: ownership.owning_team.clone(),
+                };
+                if let Err(reason) = self
+                    .before_owners(&mut tx, workspace, &plugin, &entity_type, &given)
+                    .await?
+                {
+                    drop(tx);
+                    return Err(self
+                        .bad_output(
+                            workspace,
+                            &plugin,
+                            hook.as_str(),
+                            subject,
+                            FailureKind::BadOutput,
+                            reason,
+                        )
+                        .await);
+                }
+                event.record = event.record.as_deref().map(|text| owned_text(text, &given));
+                owners = Some(given);
+            }
             match outcome {
-                Ok(None) => {}
-                Ok(Some(_)) if hook == Hook::BeforeDelete => {}
-                Ok(Some(text)) => {
+                Ok((None, _)) => {}
+                Ok((Some(text), _)) => {
                     let value = match record_output(&text) {
                         Ok(value) => value,
                         Err((kind, reason)) => {
@@ -315,13 +346,47 @@ impl App {
                         ),
                         None => value,
                     };
+                    let mut value = value;
+                    if let Some(given) = &owners {
+                        set_owners(&mut value, given);
+                    }
                     event.record = Some(value.to_string());
                     changed = Some(value);
                 }
                 Err(refusal) => return Err(refused(&plugin.qualified, hook.as_str(), refusal)),
             }
         }
-        Ok((tx, changed))
+        Ok((tx, changed, owners))
+    }
+
+    /// Checks the owners a before-hook gave the record: the plugin must have the write
+    /// capability on the type, and the user and team must exist in the workspace (read in the
+    /// request's transaction). `Ok(Err(reason))`: the plugin's fault, for its failure report.
+    async fn before_owners(
+        &self,
+        tx: &mut Tx,
+        workspace: &str,
+        plugin: &LoadedPlugin,
+        entity_type: &str,
+        owners: &Owners,
+    ) -> Result<std::result::Result<(), String>> {
+        if !plugin.manifest.capabilities.may_write(entity_type) {
+            return Ok(Err(format!(
+                "set the owners of a {entity_type:?} record, but its manifest does not declare the write capability on {entity_type:?}"
+            )));
+        }
+        match check_owners(tx, workspace, owners).await {
+            Ok(()) => Ok(Ok(())),
+            Err(Error::Unprocessable { errors, .. }) => Ok(Err(format!(
+                "set owners that do not exist: {}",
+                errors
+                    .iter()
+                    .map(|e| format!("{} ({})", e.message, e.path))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ))),
+            Err(other) => Err(other),
+        }
     }
 
     /// Runs a declared action on a record. Its writes share one transaction, committed only
@@ -372,7 +437,7 @@ impl App {
                     Box::pin(async move {
                         let outcome = instance
                             .xrm_plugin_hooks()
-                            .call_run_action(store, &request)
+                            .call_run_action(store, request)
                             .await?;
                         Ok(Ok(outcome))
                     })
@@ -480,7 +545,7 @@ impl App {
                     Box::pin(async move {
                         let outcome = instance
                             .xrm_plugin_hooks()
-                            .call_run_report(store, &request)
+                            .call_run_report(store, request)
                             .await?;
                         Ok(Ok(outcome))
                     })
@@ -529,6 +594,25 @@ pub(super) fn event_for(plugin: &LoadedPlugin, event: &wit::RecordEvent) -> wit:
             .map(|text| field_access::project_text(&text, fields));
     }
     event
+}
+
+/// Writes `owners` into a record's system fields, as the next hook and the API show them.
+fn set_owners(record: &mut Value, owners: &Owners) {
+    if let Some(object) = record.as_object_mut() {
+        object.insert("owned_by".into(), owners.owned_by.clone().into());
+        object.insert("owning_team".into(), owners.owning_team.clone().into());
+    }
+}
+
+/// A record's JSON text with its owners replaced.
+fn owned_text(text: &str, owners: &Owners) -> String {
+    match serde_json::from_str::<Value>(text) {
+        Ok(mut record) => {
+            set_owners(&mut record, owners);
+            record.to_string()
+        }
+        Err(_) => text.to_owned(),
+    }
 }
 
 /// A record a before-hook returned: JSON, an object, not over the size limit.

@@ -289,7 +289,7 @@ impl App {
                         Box::pin(async move {
                             let outcome = instance
                                 .xrm_plugin_hooks()
-                                .call_schedule(store, &event)
+                                .call_schedule(store, event)
                                 .await?;
                             Ok(Ok(outcome))
                         })
@@ -333,7 +333,7 @@ impl App {
                         Box::pin(async move {
                             let outcome = instance
                                 .xrm_plugin_hooks()
-                                .call_after_change(store, &call_event)
+                                .call_after_change(store, call_event)
                                 .await?;
                             Ok(Ok(outcome))
                         })

@@ -6,9 +6,11 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::access::{Access, RecordOp};
+use super::ownership::Owners;
 use super::records::Change;
 use super::{App, ListRequest, field_access};
 use crate::error::Error;
+use crate::plugin::bindings::types::{Member, Ownership};
 use crate::plugin::{BoxFuture, HostApi, HostCallError, QueryArgs};
 use crate::store::Actor;
 use crate::store::Tx;
@@ -362,6 +364,42 @@ impl HostApi for PluginHost {
             app.delete_in(tx, &workspace, entity_type, id, &actor)
                 .await
                 .map_err(call_error)
+        })
+    }
+
+    fn assign_record<'a>(
+        &'a mut self,
+        entity_type: &'a str,
+        id: &'a str,
+        owners: Ownership,
+    ) -> BoxFuture<'a, std::result::Result<String, HostCallError>> {
+        Box::pin(async move {
+            self.check_user_record(entity_type, id, RecordOp::Update)
+                .await?;
+            let owners = Owners {
+                owned_by: owners.owned_by,
+                owning_team: owners.owning_team,
+            };
+            let (app, workspace, actor) =
+                (self.app.clone(), self.workspace.clone(), self.actor.clone());
+            let tx = self.write_tx(entity_type).await?;
+            let record = app
+                .assign_in(tx, &workspace, entity_type, id, &owners, &actor, |_| Ok(()))
+                .await
+                .map_err(call_error)?;
+            Ok(self.shown(entity_type, super::record_text(&record)))
+        })
+    }
+
+    fn list_members(&mut self) -> BoxFuture<'_, std::result::Result<Vec<Member>, HostCallError>> {
+        Box::pin(async move {
+            if !self.capabilities.members {
+                return Err(HostCallError::Denied(format!(
+                    "plugin {} may not list the workspace's members: its manifest does not declare the members capability",
+                    self.plugin
+                )));
+            }
+            self.app.members(&self.workspace).await.map_err(call_error)
         })
     }
 

@@ -187,6 +187,9 @@ impl App {
             })?;
             let settings: HashMap<String, PluginSettings> =
                 serde_json::from_str(&package.settings).unwrap_or_default();
+            let version = manifest
+                .api_version()
+                .map_err(|e| Error::Internal(format!("package {}: {e}", package.name)))?;
             for plugin in manifest.plugins {
                 let Some(component) = components
                     .iter()
@@ -207,7 +210,7 @@ impl App {
                 let compiled = self
                     .plugins
                     .runtime
-                    .compile(Arc::new(bytes), &component.sha256)
+                    .compile(Arc::new(bytes), &component.sha256, version)
                     .await
                     .map_err(|e| {
                         Error::Internal(format!("plugin {}/{}: {e}", package.name, plugin.name))
@@ -292,6 +295,9 @@ impl App {
                 )],
             ));
         }
+        let version = manifest
+            .api_version()
+            .map_err(|e| Error::Internal(format!("a checked manifest: {e}")))?;
         let mut components = Vec::new();
         let mut errors = Vec::new();
         for (index, plugin) in manifest.plugins.iter().enumerate() {
@@ -308,7 +314,7 @@ impl App {
             if let Err(problem) = self
                 .plugins
                 .runtime
-                .compile(Arc::new(bytes.to_vec()), &sha256)
+                .compile(Arc::new(bytes.to_vec()), &sha256, version)
                 .await
             {
                 errors.push(FieldError::new(

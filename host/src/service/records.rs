@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use super::App;
 use super::access::{Access, RecordOp};
 use super::hooks::record_event;
+use super::ownership::Owners;
 use super::plugins::WorkspacePlugins;
 use crate::error::{Error, FieldError, ItemError, Result};
 use crate::plugin::Hook;
@@ -166,7 +167,7 @@ impl App {
                         actor.clone(),
                     );
                     Box::pin(async move {
-                        Self::insert_in_tx(tx, &workspace, &entity_type, new, &actor).await
+                        Self::insert_in_tx(tx, &workspace, &entity_type, new, None, &actor).await
                     })
                 })
                 .await?;
@@ -407,7 +408,7 @@ impl App {
                         Err(error) => Err(error),
                     }
                 }
-                None => Self::insert_in_tx(&mut tx, workspace, &entity_type, new, actor)
+                None => Self::insert_in_tx(&mut tx, workspace, &entity_type, new, None, actor)
                     .await
                     .and_then(|inserted| inserted.ok_or_else(|| schema_churn(type_name))),
             };
@@ -504,7 +505,7 @@ impl App {
             self.types.reload(&self.store, workspace, type_name).await?;
             return Err(schema_churn(type_name));
         }
-        let (mut tx, changed) = self
+        let (mut tx, changed, owners) = self
             .plugin_before(plugins, workspace, Hook::BeforeCreate, event, tx, actor)
             .await?;
         let data = match changed {
@@ -518,7 +519,7 @@ impl App {
             id: Some(draft.id.clone()),
             data,
         };
-        let record = Self::insert_in_tx(&mut tx, workspace, &entity_type, new, actor)
+        let record = Self::insert_in_tx(&mut tx, workspace, &entity_type, new, owners, actor)
             .await?
             .ok_or_else(|| schema_churn(type_name))?;
         self.commit(tx, workspace, 0).await?;
@@ -566,7 +567,7 @@ impl App {
         if !errors.is_empty() {
             return Err(invalid_record(entity_type, errors));
         }
-        let (mut tx, changed) = self
+        let (mut tx, changed, owners) = self
             .plugin_before(plugins, workspace, Hook::BeforeUpdate, event, tx, actor)
             .await?;
         let data = match changed {
@@ -577,12 +578,13 @@ impl App {
             check_after_hooks(entity_type, update_errors(entity_type, &old, &data))?;
         }
         let record = self
-            .replace_in(
+            .replace_owned_in(
                 &mut tx,
                 workspace,
                 entity_type,
                 current,
                 Change::Replace(data),
+                owners,
                 actor,
             )
             .await?;
@@ -602,7 +604,7 @@ impl App {
     ) -> Result<StoredRecord> {
         let entity_type = self.types.get(&self.store, workspace, type_name).await?;
         let new = prepare_new(&entity_type, &body)?;
-        Self::insert_in_tx(tx, workspace, &entity_type, new, actor)
+        Self::insert_in_tx(tx, workspace, &entity_type, new, None, actor)
             .await?
             .ok_or_else(|| schema_churn(type_name))
     }
@@ -617,7 +619,7 @@ impl App {
         actor: &Actor,
     ) -> Result<StoredRecord> {
         let new = prepare_new(entity_type, body)?;
-        Self::insert_in_tx(tx, workspace, entity_type, new, actor)
+        Self::insert_in_tx(tx, workspace, entity_type, new, None, actor)
             .await?
             .ok_or_else(|| schema_churn(&entity_type.name))
     }
@@ -672,12 +674,14 @@ impl App {
         .await
     }
 
-    /// Writes a prepared record after checking its lookups in the transaction.
+    /// Writes a prepared record after checking its lookups in the transaction, owned by
+    /// `owners` (checked by the caller) or else by the actor's user.
     async fn insert_in_tx(
         tx: &mut Tx,
         workspace: &str,
         entity_type: &EntityType,
         new: NewRecord,
+        owners: Option<Owners>,
         actor: &Actor,
     ) -> Result<Option<StoredRecord>> {
         let NewRecord {
@@ -685,7 +689,7 @@ impl App {
             data,
         } = new;
         check_lookups(tx, workspace, entity_type, &data).await?;
-        let record = new_stored_record(
+        let mut record = new_stored_record(
             entity_type,
             &NewRecord {
                 id: chosen_id,
@@ -693,6 +697,10 @@ impl App {
             },
             actor,
         );
+        if let Some(owners) = owners {
+            record.owned_by = owners.owned_by;
+            record.owning_team = owners.owning_team;
+        }
         let search = search_text(entity_type, &data);
         let inserted = tx
             .insert_record(workspace, &record, &search, entity_type.version)
@@ -720,17 +728,39 @@ impl App {
         change: Change,
         actor: &Actor,
     ) -> Result<StoredRecord> {
+        self.replace_owned_in(tx, workspace, entity_type, current, change, None, actor)
+            .await
+    }
+
+    /// [`Self::replace_in`], giving the record `owners` (checked by the caller) if any.
+    #[allow(clippy::too_many_arguments)]
+    async fn replace_owned_in(
+        &self,
+        tx: &mut Tx,
+        workspace: &str,
+        entity_type: &EntityType,
+        current: StoredRecord,
+        change: Change,
+        owners: Option<Owners>,
+        actor: &Actor,
+    ) -> Result<StoredRecord> {
         let (old, data) = next_data(&current, change)?;
         let errors = update_errors(entity_type, &old, &data);
         if !errors.is_empty() {
             return Err(invalid_record(entity_type, errors));
         }
         check_lookups(tx, workspace, entity_type, &data).await?;
+        let (owned_by, owning_team) = match owners {
+            Some(owners) => (owners.owned_by, owners.owning_team),
+            None => (current.owned_by.clone(), current.owning_team.clone()),
+        };
         let record = StoredRecord {
             version: current.version + 1,
             data: data.to_string(),
             updated_at: crate::clock::now(),
             updated_by: actor.recorded(),
+            owned_by,
+            owning_team,
             ..current.clone()
         };
         let search = search_text(entity_type, &data);

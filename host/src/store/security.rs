@@ -665,6 +665,26 @@ impl Tx {
         Ok(())
     }
 
+    /// Whether a user exists in the workspace, read in this transaction (an owner set in it).
+    pub async fn user_exists(&mut self, workspace: &str, id: &str) -> Result<bool> {
+        let sql = SqlBuilder::statement(
+            self.dialect(),
+            "SELECT COUNT(*) FROM users WHERE workspace_id = ? AND id = ?",
+            [text(workspace), text(id)],
+        );
+        Ok(self.fetch_i64(sql).await?.unwrap_or(0) > 0)
+    }
+
+    /// Whether a team exists in the workspace, read in this transaction.
+    pub async fn team_exists(&mut self, workspace: &str, id: &str) -> Result<bool> {
+        let sql = SqlBuilder::statement(
+            self.dialect(),
+            "SELECT COUNT(*) FROM teams WHERE workspace_id = ? AND id = ?",
+            [text(workspace), text(id)],
+        );
+        Ok(self.fetch_i64(sql).await?.unwrap_or(0) > 0)
+    }
+
     pub async fn delete_team(&mut self, workspace: &str, id: &str) -> Result<bool> {
         let sql = SqlBuilder::statement(
             self.dialect(),
