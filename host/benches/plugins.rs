@@ -169,6 +169,14 @@ fn validate_bench(c: &mut Criterion, name: &str, package: &str, file: &str, even
     c.bench_function(name, |b| b.iter(call));
 }
 
+/// One way of resetting memory, its runtime and component, and the latencies measured with it.
+type Variant = (
+    MemoryReset,
+    Runtime<NullHost>,
+    Compiled<NullHost>,
+    Vec<Duration>,
+);
+
 /// The trivial hook's latency for several ways of resetting memory slots: amounts kept
 /// resident, with and without the kernel's dirty-page scan. The variants take turns in rounds,
 /// so a machine's drift hits them alike.
@@ -186,12 +194,7 @@ fn memory_reset_sweep(event: &RecordEvent) {
         plugin: "hostile".into(),
         hook: "validate".into(),
     };
-    let mut variants: Vec<(
-        MemoryReset,
-        Runtime<NullHost>,
-        Compiled<NullHost>,
-        Vec<Duration>,
-    )> = [false, true]
+    let mut variants: Vec<Variant> = [false, true]
         .into_iter()
         .flat_map(|pagemap_scan| {
             [0, 64 << 10, 256 << 10, 512 << 10, 1 << 20, 2 << 20]

@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use xrm_tests::{Backend, Method, TestServer, both_backends, tar_of};
 
+use crate::fixtures::join_all;
+
 /// Retries come fast in these tests; three attempts, then the dead-letter list.
 const FAST_RETRIES: [&str; 4] = ["--job-retry-base-ms", "50", "--job-max-attempts", "3"];
 
@@ -19,6 +21,12 @@ async fn with_recorder(server: &TestServer) {
         }))
         .await
         .expect_status(201);
+    with_recorder_types(server).await;
+    server.install_package("recorder").await.expect_status(201);
+}
+
+/// The recorder's journal type.
+async fn with_recorder_types(server: &TestServer) {
     server
         .create_type(&json!({
             "type": "object", "additionalProperties": false, "required": ["event"],
@@ -32,7 +40,6 @@ async fn with_recorder(server: &TestServer) {
         }))
         .await
         .expect_status(201);
-    server.install_package("recorder").await.expect_status(201);
 }
 
 async fn configure(server: &TestServer, config: Value) {
@@ -423,5 +430,63 @@ both_backends! {
         response.expect_problem(409, "name_taken");
         assert_eq!(response.error_paths(), vec!["/plugins/0/reports/0/name"]);
         server.get("/api/v1/packages/recorder-copy").await.expect_problem(404, "not_found");
+    }
+}
+
+both_backends! {
+    async fn each_create_is_delivered_once_and_a_refused_one_never(server: &TestServer) {
+        // `watched` gets a lookup to itself, so a create can fail a guard of SQLite's group
+        // commit (the target is missing) after its deliveries were chained to the insert.
+        server
+            .create_type(&json!({
+                "type": "object", "additionalProperties": false, "required": ["name"],
+                "properties": {"name": {"type": "string"}, "parent": {"type": "string"}},
+                "x-xrm": {"name": "watched", "display_name": "Watched", "title_field": "name",
+                          "lookups": {"parent": {"target": "watched", "on_delete": "set_null"}}}
+            }))
+            .await
+            .expect_status(201);
+        with_recorder_types(server).await;
+        server.install_package("recorder").await.expect_status(201);
+
+        let missing = "0194f3d2-7c1e-7a3b-9c2d-4e5f6a7b8c9d";
+        let refused = server
+            .post_json("/api/v1/records/watched", &json!({"name": "orphan", "parent": missing}))
+            .await;
+        refused.expect_status(422);
+        assert!(refused.text.contains("/parent"), "names the lookup: {}", refused.text);
+
+        // A burst of creates shares group commits; each is delivered exactly once.
+        let creates = (0..24).map(|i| async move {
+            let body = json!({"name": format!("pump {i}")});
+            server.post_json("/api/v1/records/watched", &body).await
+        });
+        let mut ids = Vec::new();
+        for response in join_all(creates).await {
+            response.expect_status(201);
+            ids.push(response.body["id"].as_str().unwrap().to_owned());
+        }
+        let entries = eventually(30, "24 journal entries", || async {
+            let entries = journal(server).await;
+            (entries.len() >= 24).then_some(entries)
+        })
+        .await;
+        eventually(10, "an empty outbox", || async {
+            jobs(server, "pending").await.is_empty().then_some(())
+        })
+        .await;
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        assert_eq!(journal(server).await.len(), entries.len(), "nothing delivered twice");
+        let mut delivered: Vec<String> = entries
+            .iter()
+            .map(|e| {
+                assert_eq!(e["event"], "after-create");
+                e["watched_id"].as_str().unwrap().to_owned()
+            })
+            .collect();
+        delivered.sort();
+        ids.sort();
+        assert_eq!(delivered, ids, "one delivery per created record, none for the refused one");
+        assert_eq!(server.count("watched").await, 24);
     }
 }
