@@ -24,8 +24,8 @@ async function addField(name, kind, fill = async () => {}) {
 test('a type defined in the designer appears in the navigation and takes records', async () => {
   await page.goto('/types');
   await page.getByRole('link', { name: 'New entity type' }).click();
-  await page.getByLabel('Display name').fill('Parking violation');
-  assert.equal(await page.getByLabel('Name', { exact: true }).inputValue(), 'parking_violation');
+  await page.getByLabel('Display name').fill('Towing request');
+  assert.equal(await page.getByLabel('Name', { exact: true }).inputValue(), 'towing_request');
 
   await addField('fine', 'Number', async (dialog) => {
     await dialog.getByLabel('Minimum', { exact: true }).fill('0');
@@ -61,8 +61,8 @@ test('a type defined in the designer appears in the navigation and takes records
   await screenshot(page, 'designer-new-type');
 
   await page.getByRole('button', { name: 'Create type' }).click();
-  await page.getByText('Version 1 · parking_violation').waitFor();
-  const { body: type } = await api(server.url, '/entity-types/parking_violation');
+  await page.getByText('Version 1 · towing_request').waitFor();
+  const { body: type } = await api(server.url, '/entity-types/towing_request');
   assert.deepEqual(type.schema.properties.fine, { type: 'number', minimum: 0, maximum: 1000 });
   assert.deepEqual(type.schema.properties.issued_on, { type: 'string', format: 'date', title: 'Issued on' });
   assert.deepEqual(type.schema.required, ['name', 'fine', 'status']);
@@ -76,9 +76,9 @@ test('a type defined in the designer appears in the navigation and takes records
 
   // The navigation lists it; its list is empty; a record is created through its generated form.
   const nav = page.getByRole('navigation', { name: 'Main' });
-  await nav.getByRole('link', { name: 'Parking violations' }).click();
-  await page.getByText('No parking violations to show').waitFor();
-  await page.getByRole('link', { name: 'New parking violation' }).click();
+  await nav.getByRole('link', { name: 'Towing requests' }).click();
+  await page.getByText('No towing requests to show').waitFor();
+  await page.getByRole('link', { name: 'New towing request' }).click();
   await page.locator('#root_status').waitFor();
   const states = await page.locator('#root_status option').evaluateAll((options) => options.map((o) => o.textContent));
   assert.deepEqual(states.filter(Boolean), ['issued']);
@@ -93,7 +93,7 @@ test('a type defined in the designer appears in the navigation and takes records
   await page.locator('.lookup__option').first().click();
   await page.getByRole('button', { name: 'Save' }).click();
   await page.getByRole('heading', { name: 'Illegal parking at Storgata 1', level: 1 }).waitFor();
-  const { body: list } = await api(server.url, '/records/parking_violation');
+  const { body: list } = await api(server.url, '/records/towing_request');
   assert.equal(list.value.length, 1);
   assert.equal(list.value[0].status, 'issued');
   assert.equal(list.value[0].fine, 120);
@@ -103,7 +103,7 @@ test('a type defined in the designer appears in the navigation and takes records
 });
 
 test('the raw schema editor checks as one types', async () => {
-  await page.goto('/types/parking_violation');
+  await page.goto('/types/towing_request');
   await page.getByRole('tab', { name: 'JSON Schema' }).click();
   await page.getByText('Valid', { exact: true }).waitFor();
   await page.locator('.cm-content').fill('{"type": "object", "properties": {"a": {"type": "strin"}}, "x-xrm": {"name": "x", "display_name": "X", "title_field": "b", "indexes": []}}');
@@ -115,7 +115,7 @@ test('the raw schema editor checks as one types', async () => {
 });
 
 test('a change that stored records violate shows the host report, and can be saved anyway', async () => {
-  await page.goto('/types/parking_violation');
+  await page.goto('/types/towing_request');
   await addField('plate', 'Text', async (dialog) => {
     await dialog.getByLabel('Required').check();
   });
@@ -124,9 +124,9 @@ test('a change that stored records violate shows the host report, and can be sav
   await report.waitFor();
   await report.getByText("'plate' is required").waitFor();
   await screenshot(page, 'designer-invalid-records-report');
-  assert.equal((await api(server.url, '/entity-types/parking_violation')).body.version, 1);
+  assert.equal((await api(server.url, '/entity-types/towing_request')).body.version, 1);
   await report.getByRole('button', { name: 'Save anyway' }).click();
-  await page.getByText('Version 2 · parking_violation').waitFor();
-  assert.ok((await api(server.url, '/entity-types/parking_violation')).body.schema.required.includes('plate'));
+  await page.getByText('Version 2 · towing_request').waitFor();
+  assert.ok((await api(server.url, '/entity-types/towing_request')).body.schema.required.includes('plate'));
   assert.deepEqual(browser.consoleErrors, []);
 });
