@@ -219,7 +219,7 @@ pub struct ServeArgs {
     #[arg(long, env = "XRM_JOB_RETRY_MAX_MS", value_name = "MS")]
     pub job_retry_max_ms: Option<u64>,
 
-    /// After-change and schedule deliveries this host runs at once [default: 16]
+    /// After-change and schedule deliveries this host runs at once, 1–64 [default: 16]
     #[arg(long, env = "XRM_JOB_CONCURRENCY", value_name = "N")]
     pub job_concurrency: Option<u32>,
 
@@ -457,7 +457,7 @@ fn job_settings(args: &ServeArgs, file: &FileConfig) -> crate::service::JobSetti
         concurrency: args
             .job_concurrency
             .or(file.job_concurrency)
-            .map_or(defaults.concurrency, |n| n.clamp(1, 256) as usize),
+            .map_or(defaults.concurrency, |n| n.clamp(1, 64) as usize),
         ..defaults
     }
 }
