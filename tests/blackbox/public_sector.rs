@@ -8,6 +8,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde_json::{Value, json};
 use xrm_tests::{Method, Response, TestServer, both_backends, package_tar};
 
+use crate::fixtures::civil_from_days;
+
 const PACKAGE: &str = "/api/v1/packages/public-sector";
 const PLUGIN: &str = "/api/v1/packages/public-sector/plugins/public-sector";
 
@@ -59,19 +61,6 @@ fn noon(offset: i64) -> String {
 
 fn this_year() -> i64 {
     civil_from_days(today_days()).0
-}
-
-/// Howard Hinnant's days-to-date conversion.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
 /// A ticket issued `issued_days_ago` days ago at noon, without fine or due date (the plugin

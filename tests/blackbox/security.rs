@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 use xrm_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, Caller, Method, TestServer, both_backends};
 
-use crate::fixtures::{complaint_type, customer_type, id_of};
+use crate::fixtures::{civil_from_days, complaint_type, customer_type, id_of};
 
 /// Creates a user in the admin's workspace and returns its id.
 async fn add_user(server: &TestServer, email: &str, role: &str) -> String {
@@ -151,19 +151,6 @@ fn next_month() -> String {
     let days = now / 86_400;
     let (year, month, day) = civil_from_days(days as i64);
     format!("{year:04}-{month:02}-{day:02}T00:00:00Z")
-}
-
-/// Howard Hinnant's days-to-date conversion.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
 both_backends! {

@@ -136,6 +136,24 @@ fn name_of<'a>(record: &'a Value, title_field: &str) -> &'a str {
         .unwrap_or("?")
 }
 
+/// Logs what a schedule's sweep did: the records it could not change (an error naming each)
+/// and, when it changed any, `done` (a summary).
+fn log_sweep(schedule: &str, failed: &[String], noun: &str, done: Option<String>) {
+    if !failed.is_empty() {
+        host::log(
+            host::Level::Error,
+            &format!(
+                "{schedule} could not mark {} {noun}: {}",
+                failed.len(),
+                failed.join("; ")
+            ),
+        );
+    }
+    if let Some(done) = done {
+        host::log(host::Level::Info, &format!("{schedule} {done}"));
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod testing {
     //! What the modules' tests share: the configuration as the host fills it in from the

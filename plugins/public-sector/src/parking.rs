@@ -7,7 +7,8 @@ use xrm_sdk::prelude::*;
 
 use crate::calendar::{Date, Instant};
 use crate::{
-    VIOLATION, cents, days_setting, name_of, number_field, number_setting, str_field, today,
+    VIOLATION, cents, days_setting, log_sweep, name_of, number_field, number_setting, str_field,
+    today,
 };
 
 /// Statuses only an appeal sets: filing one (appealed) and deciding it.
@@ -239,24 +240,14 @@ pub fn sweep() -> Result<(), String> {
             Err(e) => failed.push(format!("{}: {e}", name_of(violation, "ticket_number"))),
         }
     }
-    if !failed.is_empty() {
-        host::log(
-            host::Level::Error,
-            &format!(
-                "parking-overdue could not mark {} violations: {}",
-                failed.len(),
-                failed.join("; ")
-            ),
-        );
-    }
-    if marked > 0 {
-        host::log(
-            host::Level::Info,
-            &format!(
-                "parking-overdue marked {marked} violations overdue, adding {surcharged:.2} in surcharges"
-            ),
-        );
-    }
+    log_sweep(
+        "parking-overdue",
+        &failed,
+        "violations",
+        (marked > 0).then(|| {
+            format!("marked {marked} violations overdue, adding {surcharged:.2} in surcharges")
+        }),
+    );
     Ok(())
 }
 

@@ -6,7 +6,7 @@
 use xrm_sdk::prelude::*;
 
 use crate::calendar::Date;
-use crate::{ASSESSMENT, cents, name_of, number_field, setting, str_field, today};
+use crate::{ASSESSMENT, cents, log_sweep, name_of, number_field, setting, str_field, today};
 
 /// The most assessments one run of the sweep marks overdue; each costs one host call, plus the
 /// query and the summary log line.
@@ -195,22 +195,12 @@ pub fn sweep() -> Result<(), String> {
             Err(e) => failed.push(format!("{}: {e}", name_of(assessment, "parcel_id"))),
         }
     }
-    if !failed.is_empty() {
-        host::log(
-            host::Level::Error,
-            &format!(
-                "property-tax-overdue could not mark {} assessments: {}",
-                failed.len(),
-                failed.join("; ")
-            ),
-        );
-    }
-    if marked > 0 {
-        host::log(
-            host::Level::Info,
-            &format!("property-tax-overdue marked {marked} assessments overdue"),
-        );
-    }
+    log_sweep(
+        "property-tax-overdue",
+        &failed,
+        "assessments",
+        (marked > 0).then(|| format!("marked {marked} assessments overdue")),
+    );
     Ok(())
 }
 
